@@ -1,0 +1,288 @@
+package arm
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ResponseError is a non-success answer from ARM.
+type ResponseError struct {
+	StatusCode int
+	// Code comes from the x-ms-error-code header, else the body's error.code.
+	Code           string
+	Message        string
+	Target         string
+	Details        []ErrorDetail
+	AdditionalInfo []AdditionalInfo
+	RequestID      string // x-ms-request-id
+	CorrelationID  string // x-ms-correlation-request-id
+	Method, URL    string // the request; the URL never carries credentials
+	// Retries is how many times the request was retried before this answer.
+	Retries int
+	// OperationStatus is set when a long-running operation ended Failed or
+	// Canceled (the HTTP status of the status response is then 200).
+	OperationStatus string
+}
+
+// ErrorDetail is one entry of error.details; it nests.
+type ErrorDetail struct {
+	Code           string           `json:"code"`
+	Message        string           `json:"message"`
+	Target         string           `json:"target,omitempty"`
+	Details        []ErrorDetail    `json:"details,omitempty"`
+	AdditionalInfo []AdditionalInfo `json:"additionalInfo,omitempty"`
+}
+
+// AdditionalInfo is one entry of error.additionalInfo, e.g. a policy violation.
+type AdditionalInfo struct {
+	Type string          `json:"type"`
+	Info json.RawMessage `json:"info,omitempty"`
+}
+
+// Error is one or two lines a person can act on.
+func (e *ResponseError) Error() string {
+	var b strings.Builder
+	if e.Code == "AuthorizationFailed" {
+		if s := authorizationFailed(e); s != "" {
+			return s
+		}
+	}
+	b.WriteString("arm: ")
+	if e.Method != "" {
+		b.WriteString(e.Method + " " + e.URL + ": ")
+	}
+	if e.OperationStatus != "" {
+		fmt.Fprintf(&b, "long-running operation ended %s", e.OperationStatus)
+	} else {
+		fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	}
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Retries > 0 {
+		fmt.Fprintf(&b, " [gave up after retrying %d times]", e.Retries)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request id " + e.RequestID + ")")
+	}
+	if h := e.hint(); h != "" {
+		b.WriteString("\n  hint: " + h)
+	}
+	return b.String()
+}
+
+// hint suggests the next step for codes a managed-identity user meets.
+func (e *ResponseError) hint() string {
+	switch e.Code {
+	case "ResourceGroupNotFound":
+		return "check the resource group name and subscription (names are case-insensitive); list groups with `azmsi group list`"
+	case "SubscriptionNotFound", "InvalidSubscriptionId":
+		return "check the subscription ID; the identity sees only subscriptions where it has a role (`azmsi subscription list`)"
+	case "InvalidAuthenticationTokenAudience":
+		return "the token was issued for another resource; request it for the cloud's ARM audience (e.g. https://management.core.windows.net/) and make sure Options.Cloud matches the endpoint"
+	case "ExpiredAuthenticationToken":
+		return "the token expired even after a forced refresh; check the clock of this machine and of the token endpoint"
+	case "InvalidAuthenticationToken", "AuthenticationFailed", "AuthenticationFailedInvalidHeader":
+		return "ARM rejected the token; make sure it is a managed-identity token for the ARM audience of this cloud"
+	case "InvalidAuthenticationTokenTenant":
+		return "the identity belongs to a different tenant than the subscription"
+	case "TooManyRequests", "RetryableErrorDueToAnotherOperation":
+		return "ARM is throttling this identity; wait and retry later, or make fewer requests (reads refill at about 25 per second per subscription)"
+	case "MissingApiVersionParameter", "InvalidApiVersionParameter", "NoRegisteredProviderFound":
+		return "pass a supported api-version for this resource type"
+	case "InvalidResourceGroupLocation":
+		return "a resource group's location cannot change; use the existing location or a new group name"
+	case "ResourceGroupBeingDeleted":
+		return "wait for the deletion to finish, then retry"
+	}
+	switch {
+	case e.StatusCode == http.StatusTooManyRequests:
+		return "ARM is throttling this identity; wait and retry later"
+	case e.StatusCode == http.StatusUnauthorized:
+		return "ARM did not accept the token; check that the managed identity is enabled and the token is for this cloud's ARM audience"
+	case e.StatusCode == http.StatusForbidden:
+		return "the identity lacks a role assignment for this operation"
+	}
+	return ""
+}
+
+var (
+	reClient = regexp.MustCompile(`(?i)client '([^']*)'`)
+	reObject = regexp.MustCompile(`(?i)object id '([^']*)'`)
+	reAction = regexp.MustCompile(`(?i)action '([^']*)'`)
+	reScope  = regexp.MustCompile(`(?i)scope '([^']*)'`)
+)
+
+// authorizationFailed turns ARM's AuthorizationFailed message into advice.
+// Parsing is tolerant: any piece it cannot find is left out; with no action
+// found the generic message is used.
+func authorizationFailed(e *ResponseError) string {
+	find := func(re *regexp.Regexp) string {
+		if m := re.FindStringSubmatch(e.Message); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	client, object, action, scope := find(reClient), find(reObject), find(reAction), find(reScope)
+	if action == "" {
+		return ""
+	}
+	var who []string
+	if client != "" {
+		who = append(who, "client ID "+client)
+	}
+	if object != "" {
+		who = append(who, "object ID "+object)
+	}
+	id := "the managed identity"
+	if len(who) > 0 {
+		id += " (" + strings.Join(who, ", ") + ")"
+	}
+	if scope == "" {
+		scope = "the requested scope"
+	}
+	role := "Reader or Contributor"
+	switch {
+	case strings.HasSuffix(strings.ToLower(action), "/read"):
+		role = "Reader"
+	case strings.HasSuffix(strings.ToLower(action), "/write"), strings.HasSuffix(strings.ToLower(action), "/delete"):
+		role = "Contributor"
+	}
+	s := fmt.Sprintf("arm: %s lacks permission for %s on %s: assign it a role such as %s at that scope (ARM %d AuthorizationFailed", id, action, scope, role, e.StatusCode)
+	if e.RequestID != "" {
+		s += ", request id " + e.RequestID
+	}
+	return s + ")"
+}
+
+// newResponseError builds the error for a response. secret (the bearer
+// token) is scrubbed from everything taken from the body, in case a proxy
+// echoed the request headers back.
+func newResponseError(method, rawURL string, status int, h http.Header, body []byte, secret string) *ResponseError {
+	e := &ResponseError{
+		StatusCode:    status,
+		Method:        method,
+		URL:           rawURL,
+		RequestID:     h.Get("x-ms-request-id"),
+		CorrelationID: h.Get("x-ms-correlation-request-id"),
+	}
+	parseErrorBody(e, h.Get("Content-Type"), body)
+	if c := strings.TrimSpace(h.Get("x-ms-error-code")); c != "" {
+		e.Code = c
+	}
+	e.Code = scrub(printable(e.Code, 100), secret)
+	e.Message = scrub(e.Message, secret)
+	e.Target = scrub(e.Target, secret)
+	scrubDetails(e.Details, secret)
+	return e
+}
+
+func scrubDetails(ds []ErrorDetail, secret string) {
+	for i := range ds {
+		ds[i].Code = scrub(ds[i].Code, secret)
+		ds[i].Message = scrub(ds[i].Message, secret)
+		ds[i].Target = scrub(ds[i].Target, secret)
+		scrubDetails(ds[i].Details, secret)
+	}
+}
+
+func scrub(s, secret string) string {
+	if len(secret) >= 8 && strings.Contains(s, secret) {
+		s = strings.ReplaceAll(s, secret, "<redacted>")
+	}
+	return s
+}
+
+// errorEnvelope is ARM's {"error": {...}}; some services send the inner
+// object at the top level, which is accepted too.
+type errorEnvelope struct {
+	Error *ErrorDetail `json:"error"`
+	ErrorDetail
+}
+
+// parseErrorBody fills Code, Message, Target, Details and AdditionalInfo
+// from body. Non-JSON bodies (an HTML page from a proxy, plain text) become
+// a short, printable summary.
+func parseErrorBody(e *ResponseError, contentType string, body []byte) {
+	trimmed := strings.TrimSpace(string(body))
+	if trimmed == "" {
+		return
+	}
+	var env errorEnvelope
+	if strings.HasPrefix(trimmed, "{") && json.Unmarshal(body, &env) == nil {
+		d := env.Error
+		if d == nil && (env.Code != "" || env.Message != "") {
+			d = &env.ErrorDetail
+		}
+		if d != nil {
+			e.Code, e.Message, e.Target = d.Code, printable(d.Message, 2000), d.Target
+			e.Details, e.AdditionalInfo = d.Details, d.AdditionalInfo
+			return
+		}
+	}
+	e.Message = summarizeBody(contentType, trimmed)
+}
+
+var (
+	reTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	reTags  = regexp.MustCompile(`(?s)<[^>]*>`)
+	reStyle = regexp.MustCompile(`(?is)<(script|style)[^>]*>.*?</(script|style)>`)
+)
+
+// summarizeBody describes a non-JSON body in at most 200 printable characters.
+func summarizeBody(contentType, body string) string {
+	kind := "non-JSON"
+	if ct := strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]); ct != "" {
+		kind = printable(ct, 60)
+	}
+	lower := strings.ToLower(body)
+	if strings.Contains(lower, "<html") || strings.Contains(lower, "<!doctype") || strings.Contains(kind, "html") {
+		text := ""
+		if m := reTitle.FindStringSubmatch(body); m != nil {
+			text = m[1]
+		} else {
+			text = reTags.ReplaceAllString(reStyle.ReplaceAllString(body, " "), " ")
+		}
+		return fmt.Sprintf("unexpected %s response (a proxy or gateway?): %s", kind, printable(text, 200))
+	}
+	return fmt.Sprintf("unexpected %s response: %s", kind, printable(body, 200))
+}
+
+// printable collapses whitespace, drops control and invalid characters and
+// truncates to n runes.
+func printable(s string, n int) string {
+	var b strings.Builder
+	space, count := false, 0
+	for len(s) > 0 && count < n {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			continue
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case !unicode.IsPrint(r):
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			count++
+			space = false
+		}
+		b.WriteRune(r)
+		count++
+	}
+	if len(s) > 0 {
+		b.WriteString("…")
+	}
+	return b.String()
+}

@@ -1,0 +1,199 @@
+package arm
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// MaxBodyBytes caps how much of a response body is read.
+const MaxBodyBytes = 16 << 20
+
+// Response is a successful (2xx) ARM answer, body fully read.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	// Method and URL of the request that produced it (pollers need them).
+	Method, URL string
+}
+
+// Do sends one request and returns the 2xx response, or a *ResponseError.
+//
+// path is relative to the endpoint ("/subscriptions/…", may carry a query)
+// or an absolute URL on the ARM host. apiVersion is set as the api-version
+// query parameter; it may be empty only if path already has one. body, when
+// not nil, is sent as JSON and replayed on retries.
+func (c *Client) Do(ctx context.Context, method, path, apiVersion string, body []byte) (*Response, error) {
+	method = strings.ToUpper(strings.TrimSpace(method))
+	if method == "" {
+		return nil, errors.New("arm: empty HTTP method")
+	}
+	u, err := c.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := setAPIVersion(u, apiVersion); err != nil {
+		return nil, err
+	}
+	return c.send(ctx, method, u, body)
+}
+
+func setAPIVersion(u *url.URL, apiVersion string) error {
+	q := u.Query()
+	if apiVersion = strings.TrimSpace(apiVersion); apiVersion != "" {
+		q.Set("api-version", apiVersion)
+		u.RawQuery = q.Encode()
+		return nil
+	}
+	if q.Get("api-version") == "" {
+		return fmt.Errorf("arm: no api-version for %s; ARM requires one (e.g. 2021-04-01 for resource groups)", u.Path)
+	}
+	return nil
+}
+
+// send runs the retry loop for one logical request.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) (*Response, error) {
+	target := u.String()
+	force, refreshed := false, false
+	retries := 0
+	for attempt := 1; ; attempt++ {
+		tok, err := c.cred.ARMToken(ctx, c.cloud.Audience, force)
+		if err != nil {
+			return nil, fmt.Errorf("arm: getting a token for %s: %w", c.cloud.Audience, err)
+		}
+		if tok.Token == "" {
+			return nil, fmt.Errorf("arm: the credential returned an empty token for %s", c.cloud.Audience)
+		}
+		resp, rerr := c.roundTrip(ctx, method, target, body, tok.Token, attempt)
+		if rerr != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("arm: %s %s: %w", method, target, ctx.Err())
+			}
+			if retries < c.maxRetries && retryableTransportError(ctx, method, rerr) {
+				d := backoff(retries, c.baseDelay, c.maxDelay, nil)
+				retries++
+				if err := c.sleep(ctx, d); err != nil {
+					return nil, fmt.Errorf("arm: %s %s: %w (while waiting to retry after: %v)", method, target, err, rerr)
+				}
+				continue
+			}
+			if retries > 0 {
+				return nil, fmt.Errorf("arm: %s %s failed after %d retries: %w", method, target, retries, rerr)
+			}
+			return nil, fmt.Errorf("arm: %s %s: %w", method, target, rerr)
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return resp, nil
+		}
+		if resp.StatusCode == http.StatusUnauthorized && !refreshed && tokenRejected(resp) {
+			// The cached token may have expired or been revoked early:
+			// fetch a fresh one once. A second 401 is final.
+			refreshed, force = true, true
+			continue
+		}
+		force = false
+		if retries < c.maxRetries && retryableStatus(method, resp.StatusCode, resp.Header) {
+			d, ok := retryAfter(resp.Header, c.now(), c.maxRetryAfer)
+			if !ok {
+				d = backoff(retries, c.baseDelay, c.maxDelay, nil)
+			}
+			retries++
+			if err := c.sleep(ctx, d); err != nil {
+				return nil, fmt.Errorf("arm: %s %s: %w (while waiting to retry a %d)", method, target, err, resp.StatusCode)
+			}
+			continue
+		}
+		e := newResponseError(method, target, resp.StatusCode, resp.Header, resp.Body, tok.Token)
+		e.Retries = retries
+		return nil, e
+	}
+}
+
+// tokenRejected reports whether a 401 says the token itself is expired or
+// invalid, so that a fresh token could help. A wrong audience or tenant would
+// come back the same, so those are not retried.
+func tokenRejected(r *Response) bool {
+	e := newResponseError("", "", r.StatusCode, r.Header, r.Body, "")
+	switch e.Code {
+	case "ExpiredAuthenticationToken", "InvalidAuthenticationToken":
+		return true
+	case "InvalidAuthenticationTokenAudience", "InvalidAuthenticationTokenTenant":
+		return false
+	}
+	for _, ch := range r.Header.Values("WWW-Authenticate") {
+		if strings.Contains(strings.ToLower(strings.ReplaceAll(ch, " ", "")), `error="invalid_token"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// roundTrip sends one attempt and reads the body (up to MaxBodyBytes).
+func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte, token string, attempt int) (*Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, &permanentError{fmt.Errorf("building request: %w", err)}
+	}
+	reqID := newUUID()
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("x-ms-client-request-id", reqID)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := c.now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "attempt", attempt,
+			"client_request_id", reqID, "authorization", redactAuth(token), "error", scrub(err.Error(), token),
+			"duration", c.now().Sub(start))
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
+	if err == nil && len(data) > MaxBodyBytes {
+		err = &permanentError{fmt.Errorf("response body exceeds %d MiB", MaxBodyBytes>>20)}
+	}
+	c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "status", resp.StatusCode,
+		"attempt", attempt, "duration", c.now().Sub(start), "request_id", resp.Header.Get("x-ms-request-id"),
+		"client_request_id", reqID, "authorization", redactAuth(token))
+	if err != nil {
+		return nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
+	}
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Method: method, URL: target}, nil
+}
+
+// redactAuth shows that a bearer token was sent without revealing it.
+func redactAuth(string) string { return "Bearer <redacted>" }
+
+// newUUID returns a random (version 4) UUID from crypto/rand.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥1.24 panics instead)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}

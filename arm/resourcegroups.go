@@ -1,0 +1,189 @@
+package arm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// ResourceGroupsAPIVersion is the api-version used for resource-group calls.
+const ResourceGroupsAPIVersion = "2021-04-01"
+
+// ResourceGroup is an ARM resource group.
+type ResourceGroup struct {
+	ID         string                  `json:"id,omitempty"`
+	Name       string                  `json:"name,omitempty"`
+	Type       string                  `json:"type,omitempty"`
+	Location   string                  `json:"location"`
+	ManagedBy  string                  `json:"managedBy,omitempty"`
+	Tags       map[string]string       `json:"tags,omitempty"`
+	Properties ResourceGroupProperties `json:"properties"`
+}
+
+// ResourceGroupProperties holds the group's provisioning state.
+type ResourceGroupProperties struct {
+	ProvisioningState string `json:"provisioningState,omitempty"`
+}
+
+// ListGroupsOptions narrows a resource-group list.
+type ListGroupsOptions struct {
+	// Filter is an OData $filter, e.g. TagFilter("env", "prod").
+	Filter string
+	// Top limits the page size ($top); 0 lets ARM choose. Paging still
+	// continues to the end.
+	Top int
+}
+
+// TagFilter returns the $filter that selects groups tagged name=value.
+// Single quotes are doubled, as OData string literals require.
+func TagFilter(name, value string) string {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	return "tagName eq " + q(name) + " and tagValue eq " + q(value)
+}
+
+func groupsPath(sub string) string {
+	return "/subscriptions/" + url.PathEscape(sub) + "/resourcegroups"
+}
+
+func groupPath(sub, name string) (string, error) {
+	if err := checkSegment("subscription ID", sub); err != nil {
+		return "", err
+	}
+	if err := checkSegment("resource group name", name); err != nil {
+		return "", err
+	}
+	return groupsPath(sub) + "/" + url.PathEscape(name), nil
+}
+
+// ResourceGroupPages lists the groups of subscription sub.
+func (c *Client) ResourceGroupPages(sub string, o *ListGroupsOptions) *Pager[ResourceGroup] {
+	if err := checkSegment("subscription ID", sub); err != nil {
+		return newPager[ResourceGroup](c, nil, err)
+	}
+	path := groupsPath(sub)
+	if o != nil {
+		q := url.Values{}
+		if o.Filter != "" {
+			q.Set("$filter", o.Filter)
+		}
+		if o.Top < 0 {
+			return newPager[ResourceGroup](c, nil, fmt.Errorf("arm: ListGroupsOptions.Top is %d; want 0 (server default) or a positive page size", o.Top))
+		}
+		if o.Top > 0 {
+			q.Set("$top", strconv.Itoa(o.Top))
+		}
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+	}
+	u, err := c.listURL(path, ResourceGroupsAPIVersion)
+	return newPager[ResourceGroup](c, u, err)
+}
+
+// ResourceGroups yields every group of subscription sub.
+func (c *Client) ResourceGroups(ctx context.Context, sub string, o *ListGroupsOptions) iter.Seq2[ResourceGroup, error] {
+	return c.ResourceGroupPages(sub, o).All(ctx)
+}
+
+// GetResourceGroup reads one group; a missing group is a *ResponseError with
+// Code "ResourceGroupNotFound".
+func (c *Client) GetResourceGroup(ctx context.Context, sub, name string) (ResourceGroup, error) {
+	var rg ResourceGroup
+	p, err := groupPath(sub, name)
+	if err != nil {
+		return rg, err
+	}
+	err = c.getJSON(ctx, p, ResourceGroupsAPIVersion, &rg)
+	return rg, err
+}
+
+// ResourceGroupExists sends HEAD: 204 → true, 404 → false, anything else
+// (even 200) is an error, as in the Azure SDKs.
+func (c *Client) ResourceGroupExists(ctx context.Context, sub, name string) (bool, error) {
+	p, err := groupPath(sub, name)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.Do(ctx, http.MethodHead, p, ResourceGroupsAPIVersion, nil)
+	if err != nil {
+		if re, ok := err.(*ResponseError); ok && re.StatusCode == http.StatusNotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	if resp.StatusCode != http.StatusNoContent {
+		return false, fmt.Errorf("arm: HEAD %s: unexpected status %d; resource-group existence is 204 or 404", resp.URL, resp.StatusCode)
+	}
+	return true, nil
+}
+
+// CreateOrUpdateResourceGroup PUTs the group. created is true when ARM
+// answered 201 (new group), false for 200 (existing group updated).
+// rg.Location is required; ID, Name, Type and Properties are ignored.
+func (c *Client) CreateOrUpdateResourceGroup(ctx context.Context, sub, name string, rg ResourceGroup) (ResourceGroup, bool, error) {
+	var out ResourceGroup
+	p, err := groupPath(sub, name)
+	if err != nil {
+		return out, false, err
+	}
+	if strings.TrimSpace(rg.Location) == "" {
+		return out, false, fmt.Errorf("arm: creating resource group %q: a location is required (e.g. eastus)", name)
+	}
+	body, err := json.Marshal(struct {
+		Location  string            `json:"location"`
+		Tags      map[string]string `json:"tags,omitempty"`
+		ManagedBy string            `json:"managedBy,omitempty"`
+	}{rg.Location, rg.Tags, rg.ManagedBy})
+	if err != nil {
+		return out, false, err
+	}
+	resp, err := c.Do(ctx, http.MethodPut, p, ResourceGroupsAPIVersion, body)
+	if err != nil {
+		return out, false, err
+	}
+	err = decodeInto(resp, &out)
+	return out, resp.StatusCode == http.StatusCreated, err
+}
+
+// UpdateResourceGroupTags PATCHes the group's tags, replacing the whole map.
+// A nil or empty map removes every tag.
+func (c *Client) UpdateResourceGroupTags(ctx context.Context, sub, name string, tags map[string]string) (ResourceGroup, error) {
+	var out ResourceGroup
+	p, err := groupPath(sub, name)
+	if err != nil {
+		return out, err
+	}
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	body, err := json.Marshal(map[string]any{"tags": tags})
+	if err != nil {
+		return out, err
+	}
+	resp, err := c.Do(ctx, http.MethodPatch, p, ResourceGroupsAPIVersion, body)
+	if err != nil {
+		return out, err
+	}
+	err = decodeInto(resp, &out)
+	return out, err
+}
+
+// BeginDeleteResourceGroup starts deleting the group and returns a Poller.
+// Callers that do not want to wait simply drop it; Wait blocks until ARM
+// reports the deletion finished.
+func (c *Client) BeginDeleteResourceGroup(ctx context.Context, sub, name string) (*Poller, error) {
+	p, err := groupPath(sub, name)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(ctx, http.MethodDelete, p, ResourceGroupsAPIVersion, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.PollerFromResponse(resp)
+}
