@@ -1,0 +1,277 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// envPodIdentityHost overrides the IMDS base URL, as in the Python SDKs
+// (protocols.md §2.3).
+const envPodIdentityHost = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
+
+const (
+	defaultDialTimeout = 500 * time.Millisecond
+	defaultRetryBudget = 90 * time.Second
+)
+
+// Options configures a Credential. The zero value selects the
+// system-assigned identity through IMDS at its default address.
+type Options struct {
+	// ID selects the identity; the zero ID is the system-assigned one.
+	// ClientID(""), ObjectID("") and ResourceID("") are errors, never a
+	// silent switch to system-assigned.
+	ID ID
+
+	// Endpoint is the IMDS base URL (scheme and host, optionally a path
+	// prefix; a trailing slash is dropped), e.g. "http://127.0.0.1:8079".
+	// Precedence: this field, else $AZURE_POD_IDENTITY_AUTHORITY_HOST (read
+	// through Getenv), else http://169.254.169.254. The scheme must be http
+	// or https.
+	Endpoint string
+
+	// HTTPClient sends the requests. nil → an own client that never uses a
+	// proxy, dials with DialTimeout and follows no redirect. A client given
+	// here is used as is except that redirects are never followed; its
+	// transport should not use a proxy either.
+	HTTPClient *http.Client
+
+	// DialTimeout bounds connecting to the endpoint with the default client
+	// (so that off Azure the credential fails fast). Default 500ms. There is
+	// deliberately no response timeout: IMDS can take seconds; the caller's
+	// ctx and RetryBudget bound a slow answer.
+	DialTimeout time.Duration
+
+	// RetryBudget bounds the time one token acquisition spends, retries and
+	// waits included. Default 90s, enough for IMDS's "back within 70 s"
+	// (410); a shorter budget also shortens that window.
+	RetryBudget time.Duration
+
+	// Clock drives expiry, refresh and retry waits. nil → the real clock.
+	Clock Clock
+
+	// Logger receives a debug line per request (method, URL, status,
+	// duration, attempt). Tokens, secrets and bodies are never logged.
+	// nil → discard.
+	Logger *slog.Logger
+
+	// Getenv reads environment variables. nil → os.Getenv.
+	Getenv func(string) string
+
+	// Later: Host (force a host), ArcKeyDir, … for non-IMDS sources.
+}
+
+// Clock is the time seam: tests inject a fake to drive expiry, refresh and
+// retries without sleeping.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// TokenOptions adjusts one Token call.
+type TokenOptions struct {
+	// ForceRefresh skips the cache and replaces the cached token, e.g.
+	// after a resource rejected the token.
+	ForceRefresh bool
+}
+
+// Credential acquires and caches managed-identity tokens for one identity.
+// It is safe for concurrent use. Close it to stop background refreshes.
+type Credential struct {
+	id        ID
+	src       source
+	client    *http.Client
+	transport *http.Transport // own transport, nil when Options.HTTPClient was given
+	clock     Clock
+	budget    time.Duration
+	log       *slog.Logger
+
+	ctx    context.Context // owns every fetch; cancelled by Close
+	cancel context.CancelFunc
+	closed atomic.Bool
+	wg     sync.WaitGroup // tracks fetch goroutines
+
+	mu      sync.Mutex                        // serializes entries updates and wg.Add vs Close
+	entries atomic.Pointer[map[string]*entry] // copy-on-write: lock-free reads
+}
+
+// errClosed is returned by a closed Credential.
+var errClosed = errors.New("identity: the credential is closed")
+
+// New validates o and returns a Credential. It does no I/O.
+func New(o Options) (*Credential, error) {
+	if err := o.ID.Validate(); err != nil {
+		return nil, err
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	src, err := selectSource(o, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if !src.supports(o.ID.Kind()) {
+		return nil, fmt.Errorf("identity: %s cannot select an identity by %s", src.info().Name, o.ID.Kind())
+	}
+	if o.DialTimeout < 0 || o.RetryBudget < 0 {
+		return nil, fmt.Errorf("identity: DialTimeout (%s) and RetryBudget (%s) must not be negative", o.DialTimeout, o.RetryBudget)
+	}
+	c := &Credential{id: o.ID, src: src, clock: o.Clock, budget: o.RetryBudget, log: o.Logger}
+	if c.budget == 0 {
+		c.budget = defaultRetryBudget
+	}
+	if c.clock == nil {
+		c.clock = realClock{}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if o.HTTPClient == nil {
+		dt := o.DialTimeout
+		if dt == 0 {
+			dt = defaultDialTimeout
+		}
+		c.client, c.transport = newHTTPClient(dt)
+	} else {
+		cl := *o.HTTPClient // shallow copy: never follow redirects, whatever the caller's client does
+		cl.CheckRedirect = noRedirect
+		c.client = &cl
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// selectSource picks the managed-identity protocol. Today only IMDS exists;
+// other hosts are detected here first (see source.go).
+func selectSource(o Options, getenv func(string) string) (source, error) {
+	endpoint, reason := o.Endpoint, "Options.Endpoint"
+	if endpoint == "" {
+		if v := strings.TrimSpace(getenv(envPodIdentityHost)); v != "" {
+			endpoint, reason = v, "$"+envPodIdentityHost
+		} else {
+			endpoint, reason = defaultIMDSEndpoint, "no managed-identity environment variable set: Azure VM IMDS at its default address"
+		}
+	}
+	base, err := normalizeEndpoint(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("identity: endpoint %q (from %s) %v; expected a base URL such as http://127.0.0.1:8079", endpoint, reason, err)
+	}
+	return &imdsSource{endpoint: base, reason: reason}, nil
+}
+
+// normalizeEndpoint validates a base URL and drops a trailing slash.
+func normalizeEndpoint(s string) (string, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "", errors.New("is not a URL")
+	case !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https"):
+		return "", errors.New("must use http or https")
+	case u.Host == "" || u.Hostname() == "":
+		return "", errors.New("has no host")
+	case u.User != nil:
+		return "", errors.New("must not carry user info")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", errors.New("must not have a query or fragment")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// Token returns a token for scopeOrResource ("https://x/.default" or
+// "https://x"), from the cache when it is fresh enough.
+func (c *Credential) Token(ctx context.Context, scopeOrResource string) (Token, error) {
+	return c.TokenWithOptions(ctx, scopeOrResource, TokenOptions{})
+}
+
+// TokenWithOptions is Token with options.
+//
+// A cached token is returned without locking or allocating. After its
+// RefreshOn, the cached token is still returned at once and one background
+// refresh starts. With less than 30 s of validity left, or with
+// o.ForceRefresh, the caller waits for a fetch; concurrent callers share one
+// upstream request, and each may give up through its own ctx without
+// cancelling the fetch for the others.
+func (c *Credential) TokenWithOptions(ctx context.Context, scopeOrResource string, o TokenOptions) (Token, error) {
+	resource, err := ScopeToResource(scopeOrResource)
+	if err != nil {
+		return Token{}, err
+	}
+	if c.closed.Load() {
+		return Token{}, errClosed
+	}
+	if !o.ForceRefresh {
+		if e := c.lookup(resource); e != nil {
+			if t := e.tok.Load(); t != nil {
+				now := c.clock.Now()
+				if usable(t, now) {
+					if !now.Before(t.RefreshOn) {
+						c.refreshInBackground(e, resource, now)
+					}
+					return *t, nil
+				}
+			}
+		}
+	}
+	return c.wait(ctx, resource, o.ForceRefresh)
+}
+
+// Source describes the endpoint in use and why it was chosen.
+func (c *Credential) Source() SourceInfo { return c.src.info() }
+
+// ID is the identity this credential acquires tokens for.
+func (c *Credential) ID() ID { return c.id }
+
+// Close stops background refreshes and in-flight fetches and waits for
+// them. Later calls return an error. Close is idempotent.
+func (c *Credential) Close() error {
+	c.mu.Lock()
+	already := c.closed.Swap(true)
+	c.mu.Unlock()
+	if already {
+		return nil
+	}
+	c.cancel()
+	c.wg.Wait()
+	if c.transport != nil {
+		c.transport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// String describes the credential; it holds tokens, so fmt must not walk it.
+func (c *Credential) String() string {
+	info := c.src.info()
+	return fmt.Sprintf("identity.Credential{Source:%s, Endpoint:%s, ID:%s}", info.Name, info.Endpoint, c.id)
+}
+
+// Format keeps every fmt verb on String.
+func (c *Credential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+func (c *Credential) endpoint() string { return c.src.info().Endpoint }
+
+// acquire runs one token acquisition: request with retries, then mapping
+// and checks.
+func (c *Credential) acquire(ctx context.Context, resource string) (Token, error) {
+	ex, err := c.send(ctx, func(ctx context.Context) (*http.Request, error) {
+		return c.src.tokenRequest(ctx, resource, c.id)
+	}, c.src.retryPolicy())
+	if err != nil {
+		return Token{}, err
+	}
+	return c.tokenFromExchange(ex, resource, c.clock.Now())
+}

@@ -1,0 +1,144 @@
+package identity
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// retryPolicy says which failures a source retries and how long it waits.
+// It is pure: the retry loop (send) asks it for a decision after each
+// failed attempt and does the waiting through the credential's clock.
+type retryPolicy struct {
+	retryStatus func(code int) bool // statuses worth another attempt
+	maxRetries  int                 // retries of retryStatus codes (except 410) and of broken connections
+	baseDelay   time.Duration       // n-th retry waits baseDelay·(2^n−1), jittered
+	maxDelay    time.Duration       // cap for one backoff wait
+	goneDelay   time.Duration       // wait between 410 retries; 410 is retried until the budget ends
+	connRetries int                 // retries after a failed dial (refused, unreachable) — keep tiny to fail fast
+	connDelay   time.Duration       // wait before such a retry
+	jitter      func() float64      // uniform in [0,1); nil → math/rand/v2
+}
+
+// imdsRetryPolicy follows Microsoft's IMDS guidance (protocols.md §3.4):
+// 404, 410, 429 and 5xx are retried with exponential backoff (≈2, 6, 14, 30,
+// 30 s; five retries), 410 every ~10 s for as long as the budget allows (the
+// service promises to be back within 70 s), other 4xx never. A refused or
+// unroutable connection is retried once after 50 ms, so off Azure the answer
+// comes in well under a second.
+func imdsRetryPolicy() retryPolicy {
+	return retryPolicy{
+		retryStatus: func(code int) bool {
+			return code == http.StatusNotFound || code == http.StatusGone || code == http.StatusTooManyRequests || code >= 500 && code <= 599
+		},
+		maxRetries:  5,
+		baseDelay:   2 * time.Second,
+		maxDelay:    30 * time.Second,
+		goneDelay:   10 * time.Second,
+		connRetries: 1,
+		connDelay:   50 * time.Millisecond,
+	}
+}
+
+// statusDelay decides whether to retry after a response with status code,
+// the failures-th failure of this acquisition (1-based, counting only
+// non-410 failures). ok=false means give up now.
+func (p retryPolicy) statusDelay(code, failures int, h http.Header, now time.Time) (time.Duration, bool) {
+	if p.retryStatus == nil || !p.retryStatus(code) {
+		return 0, false
+	}
+	if ra, ok := retryAfter(h, now); ok {
+		if code != http.StatusGone && failures > p.maxRetries {
+			return 0, false
+		}
+		return ra, true
+	}
+	if code == http.StatusGone && p.goneDelay > 0 {
+		return p.jittered(p.goneDelay), true
+	}
+	if failures > p.maxRetries {
+		return 0, false
+	}
+	return p.backoff(failures), true
+}
+
+// errorDelay decides whether to retry after a transport error that happened
+// once connected (reset, EOF): treated like a transient 5xx.
+func (p retryPolicy) errorDelay(failures int) (time.Duration, bool) {
+	if failures > p.maxRetries {
+		return 0, false
+	}
+	return p.backoff(failures), true
+}
+
+// backoff is baseDelay·(2^n−1), capped at maxDelay, times a jitter in [0.8,1.2).
+func (p retryPolicy) backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	d := p.maxDelay
+	if n < 30 {
+		if e := p.baseDelay * time.Duration(1<<n-1); e > 0 && e < p.maxDelay {
+			d = e
+		}
+	}
+	return p.jittered(d)
+}
+
+func (p retryPolicy) jittered(d time.Duration) time.Duration {
+	r := p.jitter
+	if r == nil {
+		r = rand.Float64
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*r()))
+}
+
+// maxRetryAfter bounds a server-requested wait; the retry budget bounds it
+// further.
+const maxRetryAfter = 10 * time.Minute
+
+// retryAfter reads retry-after-ms, x-ms-retry-after-ms (milliseconds) and
+// Retry-After (seconds or an HTTP date), in that order of precedence.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	for _, name := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
+		if v := strings.TrimSpace(h.Get(name)); v != "" {
+			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms >= 0 {
+				return min(time.Duration(ms)*time.Millisecond, maxRetryAfter), true
+			}
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		if s > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		return min(max(d, 0), maxRetryAfter), true
+	}
+	return 0, false
+}
+
+// sleep waits d on clock, or until ctx is done.
+func sleep(ctx context.Context, clock Clock, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-clock.After(d):
+		return nil
+	}
+}
