@@ -1,0 +1,20 @@
+package emulator
+
+// armAPIVersions is the single table of api-versions the emulator accepts,
+// per resource type. The lists include what the peers send (protocols §12.5,
+// §18); anything else gets 400 InvalidApiVersionParameter, as ARM does.
+var armAPIVersions = map[string][]string{
+	"subscriptions":  {"2016-06-01", "2019-06-01", "2019-11-01", "2020-01-01", "2021-01-01", "2022-12-01"},
+	"resourceGroups": {"2019-08-01", "2020-06-01", "2021-01-01", "2021-04-01", "2022-09-01", "2023-07-01", "2024-03-01", "2024-11-01"},
+}
+
+// apiVersionsFor returns the accepted versions for a route. Tenants are
+// served by the subscriptions API; operation results by the one that
+// started the operation (resource groups).
+func apiVersionsFor(r armRoute) []string {
+	switch r {
+	case routeTenants, routeSubscriptions, routeSubscription:
+		return armAPIVersions["subscriptions"]
+	}
+	return armAPIVersions["resourceGroups"]
+}

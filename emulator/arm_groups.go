@@ -1,0 +1,328 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// armGroup is the ResourceGroup JSON of protocols §12.5.
+type armGroup struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Type       string            `json:"type"`
+	Location   string            `json:"location"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	ManagedBy  string            `json:"managedBy,omitempty"`
+	Properties struct {
+		ProvisioningState string `json:"provisioningState"`
+	} `json:"properties"`
+}
+
+func toARMGroup(cfgSub *Subscription, g *storedGroup) armGroup {
+	out := armGroup{
+		ID:        "/subscriptions/" + cfgSub.SubscriptionID + "/resourceGroups/" + g.Name,
+		Name:      g.Name,
+		Type:      "Microsoft.Resources/resourceGroups",
+		Location:  g.Location,
+		Tags:      g.Tags,
+		ManagedBy: g.ManagedBy,
+	}
+	out.Properties.ProvisioningState = "Succeeded"
+	if g.deleting() {
+		// "Deleting" during deletion is unverified (§16 item 10).
+		out.Properties.ProvisioningState = "Deleting"
+	}
+	return out
+}
+
+// groupSubscription validates the subscription of a resource-group request
+// and returns it, or writes the error.
+func groupSubscription(req *armReq) *Subscription {
+	if !checkSubscriptionID(req) {
+		return nil
+	}
+	s := findSubscription(req.cfg, req.path.sub)
+	if s == nil {
+		subscriptionNotFound(req)
+		return nil
+	}
+	return s
+}
+
+func groupScope(sub *Subscription, name string) string {
+	return "/subscriptions/" + sub.SubscriptionID + "/resourcegroups/" + name
+}
+
+func groupNotFound(req *armReq) {
+	writeARMError(req.w, http.StatusNotFound, "ResourceGroupNotFound",
+		fmt.Sprintf("Resource group '%s' could not be found.", req.path.group))
+}
+
+// writable refuses writes to subscriptions that ARM makes read-only.
+func writable(req *armReq, sub *Subscription) bool {
+	switch sub.State {
+	case "Disabled", "Deleted", "PastDue":
+		writeARMError(req.w, http.StatusConflict, "ReadOnlyDisabledSubscription", fmt.Sprintf(
+			"The subscription '%s' is disabled and therefore marked as read only. You cannot perform any write actions on this subscription until it is re-enabled.", sub.SubscriptionID))
+		return false
+	}
+	return true
+}
+
+func (a *armService) listGroups(req *armReq) {
+	sub := groupSubscription(req)
+	if sub == nil {
+		return
+	}
+	grants := grantsFor(req.cfg, req.ident)
+	all, some := readableGroups(grants, sub.SubscriptionID)
+	if !all && len(some) == 0 {
+		forbid(req, actionRead, "/subscriptions/"+sub.SubscriptionID)
+		return
+	}
+	q := req.r.URL.Query()
+	var filter *tagFilter
+	var extra string
+	if fs := q.Get("$filter"); fs != "" {
+		f, err := parseTagFilter(fs)
+		if err != nil {
+			writeARMError(req.w, http.StatusBadRequest, "InvalidFilterInQueryString", err.Error())
+			return
+		}
+		filter = f
+		extra = "%24filter=" + url.QueryEscape(fs)
+	}
+	left := -1
+	if ts := q.Get("$top"); ts != "" {
+		n, err := strconv.Atoi(ts)
+		if err != nil || n < 1 {
+			writeARMError(req.w, http.StatusBadRequest, "InvalidTopInQueryString", fmt.Sprintf(
+				"The value '%s' of $top is invalid; it must be a positive integer.", ts))
+			return
+		}
+		left = n
+	}
+	scope := "groups:" + strings.ToLower(sub.SubscriptionID)
+	after := ""
+	if raw := skipTokenParam(q); raw != "" {
+		t, err := parseSkipToken(raw, scope)
+		if err != nil {
+			writeARMError(req.w, http.StatusBadRequest, "InvalidSkipToken", err.Error())
+			return
+		}
+		after, left = t.After, t.Left
+	}
+
+	prefix := strings.ToLower(sub.SubscriptionID) + "/"
+	var keys []string
+	for k, g := range a.groups {
+		name, ok := strings.CutPrefix(k, prefix)
+		if !ok || name <= after || (!all && !some[name]) {
+			continue
+		}
+		if filter != nil && !filter.match(g.Tags) {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	limit := a.s.opts.PageSize
+	if left >= 0 && left < limit {
+		limit = left
+	}
+	page := []armGroup{}
+	for _, k := range keys {
+		if len(page) == limit {
+			break
+		}
+		page = append(page, toARMGroup(sub, a.groups[k]))
+	}
+	body := map[string]any{"value": page}
+	if len(keys) > len(page) && (left < 0 || left > len(page)) {
+		next := skipToken{V: 1, Scope: scope, After: strings.TrimPrefix(keys[len(page)-1], prefix), Left: -1}
+		if left > 0 {
+			next.Left = left - len(page)
+		}
+		body["nextLink"] = nextLink(req.r, "/subscriptions/"+url.PathEscape(req.path.sub)+"/resourcegroups", req.api, extra, next)
+	}
+	armJSON(req.w, http.StatusOK, body)
+}
+
+func (a *armService) getGroup(req *armReq, head bool) {
+	sub := groupSubscription(req)
+	if sub == nil {
+		return
+	}
+	if !allowed(grantsFor(req.cfg, req.ident), sub.SubscriptionID, req.path.group, actionRead) {
+		forbid(req, actionRead, groupScope(sub, req.path.group))
+		return
+	}
+	g := a.groups[groupKey(sub.SubscriptionID, req.path.group)]
+	if head {
+		// CheckExistence: 204 or 404, never a body (§12.5).
+		if g == nil {
+			req.w.Header().Set("x-ms-error-code", "ResourceGroupNotFound")
+			writeEmpty(req.w, http.StatusNotFound)
+			return
+		}
+		writeEmpty(req.w, http.StatusNoContent)
+		return
+	}
+	if g == nil {
+		groupNotFound(req)
+		return
+	}
+	armJSON(req.w, http.StatusOK, toARMGroup(sub, g))
+}
+
+// beingDeleted answers 409 for writes to a group in the Deleting state.
+func beingDeleted(req *armReq, g *storedGroup) bool {
+	if g == nil || !g.deleting() {
+		return false
+	}
+	writeARMError(req.w, http.StatusConflict, "ResourceGroupBeingDeleted", fmt.Sprintf(
+		"The resource group '%s' is in deprovisioning state and cannot perform this operation.", g.Name))
+	return true
+}
+
+// writePrelude runs the checks shared by PUT and PATCH; it returns the
+// subscription and the existing group (nil if none), or ok=false after
+// writing the error.
+func (a *armService) writePrelude(req *armReq, act armAction) (*Subscription, *storedGroup, bool) {
+	sub := groupSubscription(req)
+	if sub == nil {
+		return nil, nil, false
+	}
+	if msg, ok := validateGroupName(req.path.group); !ok {
+		writeARMError(req.w, http.StatusBadRequest, "InvalidResourceGroup", msg)
+		return nil, nil, false
+	}
+	if !allowed(grantsFor(req.cfg, req.ident), sub.SubscriptionID, req.path.group, act) {
+		forbid(req, act, groupScope(sub, req.path.group))
+		return nil, nil, false
+	}
+	if !writable(req, sub) {
+		return nil, nil, false
+	}
+	g := a.groups[groupKey(sub.SubscriptionID, req.path.group)]
+	if beingDeleted(req, g) {
+		return nil, nil, false
+	}
+	return sub, g, true
+}
+
+func (a *armService) putGroup(req *armReq) {
+	sub, old, ok := a.writePrelude(req, actionWrite)
+	if !ok {
+		return
+	}
+	var body rgBody
+	if err := readARMBody(req.r, &body); err != nil {
+		badContent(req, err)
+		return
+	}
+	if body.Location == nil || strings.TrimSpace(*body.Location) == "" {
+		writeARMError(req.w, http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
+		return
+	}
+	loc := normalizeLocation(*body.Location)
+	if checkLocation(loc) != nil {
+		// Code name unverified (§16 item 9).
+		writeARMError(req.w, http.StatusBadRequest, "LocationNotAvailableForResourceGroup", fmt.Sprintf(
+			"The provided location '%s' is not available for resource group. Locations are region names of lower-case letters and digits, such as 'eastus'.", *body.Location))
+		return
+	}
+	if old != nil && old.Location != loc {
+		writeARMError(req.w, http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
+			"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", loc, old.Location))
+		return
+	}
+	tags, err := decodeTags(body.Tags)
+	if err != nil {
+		badContent(req, err)
+		return
+	}
+	if code, msg, ok := validateTags(tags); !ok {
+		writeARMError(req.w, http.StatusBadRequest, code, msg)
+		return
+	}
+	g := storedGroup{SubscriptionID: sub.SubscriptionID, Name: req.path.group, Location: loc, Tags: tags}
+	if body.ManagedBy != nil {
+		g.ManagedBy = *body.ManagedBy
+	}
+	status := http.StatusCreated
+	if old != nil {
+		g.Name = old.Name // casing as first created
+		status = http.StatusOK
+	}
+	if err := a.putLocked(g); err != nil {
+		a.internalError(req, err)
+		return
+	}
+	armJSON(req.w, status, toARMGroup(sub, &g))
+}
+
+// patchGroup updates tags and managedBy; fields not sent keep their value,
+// and tags, when sent, replace the whole map (unverified, §16 item 10).
+func (a *armService) patchGroup(req *armReq) {
+	sub, old, ok := a.writePrelude(req, actionWrite)
+	if !ok {
+		return
+	}
+	if old == nil {
+		groupNotFound(req)
+		return
+	}
+	var body rgBody
+	if err := readARMBody(req.r, &body); err != nil {
+		badContent(req, err)
+		return
+	}
+	g := old.clone()
+	if body.Location != nil && normalizeLocation(*body.Location) != old.Location {
+		writeARMError(req.w, http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
+			"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", *body.Location, old.Location))
+		return
+	}
+	if body.Tags != nil {
+		tags, err := decodeTags(body.Tags)
+		if err != nil {
+			badContent(req, err)
+			return
+		}
+		if code, msg, ok := validateTags(tags); !ok {
+			writeARMError(req.w, http.StatusBadRequest, code, msg)
+			return
+		}
+		g.Tags = tags
+	}
+	if body.ManagedBy != nil {
+		g.ManagedBy = *body.ManagedBy
+	}
+	if err := a.putLocked(g); err != nil {
+		a.internalError(req, err)
+		return
+	}
+	armJSON(req.w, http.StatusOK, toARMGroup(sub, &g))
+}
+
+// putLocked stores g durably, then updates the index.
+func (a *armService) putLocked(g storedGroup) error {
+	if err := a.store.Put(g); err != nil {
+		return err
+	}
+	k := groupKey(g.SubscriptionID, g.Name)
+	if old := a.groups[k]; old != nil && old.deleting() {
+		a.deleting--
+	}
+	c := g.clone()
+	a.groups[k] = &c
+	if c.deleting() {
+		a.deleting++
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Resource-group deletion is a long-running operation (protocols §12.5):
+// DELETE answers 202 with a Location to poll; the group stays "Deleting" for
+// Options.DeleteDuration, then disappears. The deadline is stored with the
+// group, so a restarted emulator finishes the delete. Only Location polling
+// is offered (no Azure-AsyncOperation header): ARM does the same for this
+// operation, and every client falls back to Location.
+
+// deleteJob is the operation id inside the Location URL. JobID and
+// JobLocation match what ARM encodes (decoded from recordings); Sub and
+// Group are ours, so a poll can find the group again. Clients treat the
+// whole thing as opaque.
+type deleteJob struct {
+	JobID       string `json:"jobId"`
+	JobLocation string `json:"jobLocation"`
+	Sub         string `json:"sub"`
+	Group       string `json:"rg"`
+}
+
+func (j deleteJob) encode() string {
+	b, _ := json.Marshal(j)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseDeleteJob(s string) (deleteJob, bool) {
+	if len(s) == 0 || len(s) > 4096 {
+		return deleteJob{}, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return deleteJob{}, false
+	}
+	var j deleteJob
+	if json.Unmarshal(b, &j) != nil || j.Sub == "" || j.Group == "" {
+		return deleteJob{}, false
+	}
+	return j, true
+}
+
+// pollRetryAfter is the Retry-After (seconds) sent while a delete runs;
+// kept small because the emulated delete is short.
+const pollRetryAfter = "1"
+
+func operationLocation(req *armReq, sub string, j deleteJob) string {
+	return baseURL(req.r) + "/subscriptions/" + url.PathEscape(sub) + "/operationresults/" + j.encode() +
+		"?api-version=" + url.QueryEscape(req.api)
+}
+
+func (a *armService) deleteGroup(req *armReq) {
+	sub := groupSubscription(req)
+	if sub == nil {
+		return
+	}
+	if !allowed(grantsFor(req.cfg, req.ident), sub.SubscriptionID, req.path.group, actionDelete) {
+		forbid(req, actionDelete, groupScope(sub, req.path.group))
+		return
+	}
+	if !writable(req, sub) {
+		return
+	}
+	old := a.groups[groupKey(sub.SubscriptionID, req.path.group)]
+	if old == nil {
+		// 404 for a missing group is unverified (§16 item 10).
+		groupNotFound(req)
+		return
+	}
+	g := old.clone()
+	if !g.deleting() {
+		// A repeated DELETE reports the running operation, not a new one.
+		g.DeleteAt = a.s.now().Add(a.s.opts.DeleteDuration)
+		if err := a.putLocked(g); err != nil {
+			a.internalError(req, err)
+			return
+		}
+	}
+	j := deleteJob{
+		JobID:       "RESOURCEGROUPDELETIONJOB-" + strings.ToUpper(g.Name) + "-" + strings.ToUpper(g.Location),
+		JobLocation: g.Location,
+		Sub:         sub.SubscriptionID,
+		Group:       g.Name,
+	}
+	req.w.Header().Set("Location", operationLocation(req, req.path.sub, j))
+	req.w.Header().Set("Retry-After", pollRetryAfter)
+	writeEmpty(req.w, http.StatusAccepted)
+}
+
+// getOperation: 202 (same Location, Retry-After) while the group is still
+// Deleting, then 200 with an empty body.
+func (a *armService) getOperation(req *armReq) {
+	if !checkSubscriptionID(req) {
+		return
+	}
+	j, ok := parseDeleteJob(req.path.op)
+	if !ok || !strings.EqualFold(j.Sub, req.path.sub) {
+		writeARMError(req.w, http.StatusNotFound, "OperationNotFound", fmt.Sprintf(
+			"The operation result '%s' could not be found. Poll the exact Location URL returned by the DELETE request.", clip(req.path.op)))
+		return
+	}
+	if g := a.groups[groupKey(j.Sub, j.Group)]; g != nil && g.deleting() {
+		req.w.Header().Set("Location", operationLocation(req, req.path.sub, j))
+		req.w.Header().Set("Retry-After", pollRetryAfter)
+		writeEmpty(req.w, http.StatusAccepted)
+		return
+	}
+	writeEmpty(req.w, http.StatusOK)
+}
+
