@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azmsi/azmsi/emulator"
+)
+
+// Default listen addresses of `azmsi emulator`: fixed, so the printed
+// environment is the same on every start.
+const (
+	DefaultIMDSAddr = "127.0.0.1:8079"
+	DefaultARMAddr  = "127.0.0.1:8443"
+)
+
+// EmulatorOptions are the parsed flags of `azmsi emulator`.
+type EmulatorOptions struct {
+	IMDSAddr         string
+	ARMAddr          string
+	ConfigFile       string
+	EnvFile          string
+	StateDir         string
+	TLSCert, TLSKey  string
+	TLSHostnames     []string
+	PageSize         int
+	TokenLifetime    time.Duration
+	DeleteDuration   time.Duration
+	RequestBudget    int
+	AllowNonLoopback bool
+	Quiet            bool
+}
+
+// NewCmdEmulator builds `azmsi emulator`.
+func NewCmdEmulator(f *Factory, runF func(*EmulatorOptions) error) *cobra.Command {
+	opts := &EmulatorOptions{}
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Run the IMDS and ARM emulator on loopback",
+		Long: `Serve an emulated Instance Metadata Service (plain HTTP, like IMDS) and an
+emulated Azure Resource Manager (HTTPS, with a CA of its own) until SIGINT or
+SIGTERM.
+
+Once both listen, it prints the environment a client needs as export lines
+(and writes them as NAME=value lines to --env-file):
+  AZURE_POD_IDENTITY_AUTHORITY_HOST  the IMDS base URL (read by azmsi, azidentity, MSAL)
+  AZMSI_ARM_ENDPOINT                 the ARM base URL (read by azmsi)
+  SSL_CERT_FILE, REQUESTS_CA_BUNDLE  the emulator's CA (Go, OpenSSL, Python requests)
+
+Port 0 picks a free port. The emulator mints tokens for anyone who asks, so
+it refuses non-loopback addresses unless --allow-non-loopback.`,
+		Example: `  azmsi emulator --env-file emulator.env
+  set -a; . ./emulator.env; set +a; azmsi whoami
+  azmsi emulator --state ~/.azmsi-emulator --config world.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.PageSize < 0 {
+				return flagErrorf("--page-size must be positive")
+			}
+			if opts.TokenLifetime < 0 || opts.DeleteDuration < 0 {
+				return flagErrorf("durations must be positive")
+			}
+			if (opts.TLSCert == "") != (opts.TLSKey == "") {
+				return flagErrorf("--tls-cert and --tls-key go together")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return emulatorRun(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.IMDSAddr, "imds-addr", DefaultIMDSAddr, "IMDS listen address (\"-\" to disable)")
+	fl.StringVar(&opts.ARMAddr, "arm-addr", DefaultARMAddr, "ARM listen address (\"-\" to disable)")
+	fl.StringVar(&opts.ConfigFile, "config", "", "JSON file with the emulated world (default: the embedded one)")
+	fl.StringVar(&opts.EnvFile, "env-file", "", "write the client environment here (NAME=value lines) once ready")
+	fl.StringVar(&opts.StateDir, "state", "", "keep the CA, signing key and resource groups in this directory (default: memory)")
+	fl.StringVar(&opts.TLSCert, "tls-cert", "", "serve ARM with this certificate (PEM) instead of one from the emulator's CA")
+	fl.StringVar(&opts.TLSKey, "tls-key", "", "private key (PEM) for --tls-cert")
+	fl.StringArrayVar(&opts.TLSHostnames, "tls-hostname", nil, "extra DNS name in the ARM certificate (repeatable)")
+	fl.IntVar(&opts.PageSize, "page-size", 0, "ARM list page size (default 100)")
+	fl.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of minted tokens (default 24h)")
+	fl.DurationVar(&opts.DeleteDuration, "delete-duration", 0, "how long a deleted group stays Deleting (default 2s)")
+	fl.IntVar(&opts.RequestBudget, "request-budget", 0, "ARM requests per identity before 429s (default unlimited)")
+	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
+	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log requests on stderr")
+	return cmd
+}
+
+func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
+	var cfg *emulator.Config
+	if opts.ConfigFile != "" {
+		c, err := emulator.LoadConfig(opts.ConfigFile)
+		if err != nil {
+			return withHint(err, "see README.md, section \"The emulator\", for the config shape")
+		}
+		cfg = c
+	}
+	var logger *slog.Logger
+	if !opts.Quiet {
+		logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
+	}
+	srv, err := emulator.Start(ctx, emulator.Options{
+		Config:           cfg,
+		IMDSAddr:         opts.IMDSAddr,
+		ARMAddr:          opts.ARMAddr,
+		AllowNonLoopback: opts.AllowNonLoopback,
+		StateDir:         opts.StateDir,
+		TokenLifetime:    opts.TokenLifetime,
+		PageSize:         opts.PageSize,
+		DeleteDuration:   opts.DeleteDuration,
+		ARMRequestBudget: opts.RequestBudget,
+		ExtraHostnames:   opts.TLSHostnames,
+		TLSCertFile:      opts.TLSCert,
+		TLSKeyFile:       opts.TLSKey,
+		Logger:           logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	env := srv.Env()
+	if opts.EnvFile != "" {
+		if err := writeEnvFile(opts.EnvFile, env); err != nil {
+			return err
+		}
+	}
+	for _, e := range env {
+		fmt.Fprintf(f.IO.Out, "export %s=%s\n", e.Name, shellQuote(e.Value))
+	}
+	fmt.Fprintf(f.IO.ErrOut, "azmsi emulator: IMDS %s, ARM %s; stop with Ctrl-C\n", orNone(srv.IMDSEndpoint()), orNone(srv.ARMEndpoint()))
+
+	<-ctx.Done()
+	fmt.Fprintln(f.IO.ErrOut, "azmsi emulator: stopping")
+	if opts.EnvFile != "" {
+		// A stale env file would point clients at a dead port.
+		_ = os.Remove(opts.EnvFile)
+	}
+	return srv.Close()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(off)"
+	}
+	return s
+}
+
+// writeEnvFile writes NAME=value lines atomically (temp file + rename), so
+// a reader polling for the file never sees half of it. The format suits
+// `set -a; . FILE`, docker --env-file and systemd EnvironmentFile.
+func writeEnvFile(path string, env []emulator.EnvVar) error {
+	var b strings.Builder
+	for _, e := range env {
+		fmt.Fprintf(&b, "%s=%s\n", e.Name, shellQuote(e.Value))
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".azmsi-env-*")
+	if err != nil {
+		return fmt.Errorf("--env-file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.WriteString(tmp, b.String()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--env-file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--env-file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--env-file: %w", err)
+	}
+	return nil
+}
+
+// shellQuote leaves plain values (URLs, paths) bare and single-quotes the
+// rest.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/:._-+=@,%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

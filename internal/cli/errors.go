@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes of the azmsi command.
+const (
+	ExitOK          = 0
+	ExitError       = 1 // anything else: HTTP errors, 403s, I/O
+	ExitUsage       = 2 // bad flags, bad IDs, placeholder values
+	ExitUnavailable = 3 // no managed-identity endpoint here (identity.ErrUnavailable)
+)
+
+// FlagError is a usage error: the command line itself is wrong. It maps to
+// exit code 2.
+type FlagError struct{ err error }
+
+func (e *FlagError) Error() string { return e.err.Error() }
+func (e *FlagError) Unwrap() error { return e.err }
+
+func flagErrorf(format string, args ...any) error {
+	return &FlagError{err: fmt.Errorf(format, args...)}
+}
+
+// asFlagError turns any error into a usage error, keeping its chain.
+func asFlagError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *FlagError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &FlagError{err: err}
+}
+
+// hintError adds a second line, "hint: …", to the printed error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
+}
+
+// silentError has already been reported; Main prints nothing more.
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/azmsi/azmsi/arm"
+	"github.com/azmsi/azmsi/identity"
+)
+
+// Factory carries what one invocation shares: its streams, its environment,
+// the parsed global flags, and the credential and ARM client, both built on
+// first use so that --help and flag errors never touch the network.
+type Factory struct {
+	IO *IOStreams
+
+	// Getenv and LookupEnv read the environment (tests inject a map).
+	Getenv    func(string) string
+	LookupEnv func(string) (string, bool)
+
+	// HTTPClient, when set, carries every request of the credential and the
+	// ARM client. Tests set a loopback-only client that trusts the
+	// emulator's CA; nil leaves each library to build its own.
+	HTTPClient *http.Client
+
+	// InstanceTimeout bounds the instance-metadata call made to learn the
+	// subscription (default 2s): it is a convenience, never worth a hang.
+	InstanceTimeout time.Duration
+
+	// PollInterval, when set, caps the wait between polls of a long-running
+	// ARM operation in `rest --wait` (tests).
+	PollInterval time.Duration
+
+	debug bool
+	cf    clientFlags
+
+	cred *identity.Credential
+	armc *arm.Client
+	log  *slog.Logger
+}
+
+// NewFactory returns a Factory reading the real environment.
+func NewFactory(ios *IOStreams) *Factory {
+	return &Factory{IO: ios, Getenv: os.Getenv, LookupEnv: os.LookupEnv}
+}
+
+func (f *Factory) getenv(k string) string {
+	if f.Getenv != nil {
+		return f.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+func (f *Factory) lookupEnv(k string) (string, bool) {
+	if f.LookupEnv != nil {
+		return f.LookupEnv(k)
+	}
+	if f.Getenv != nil {
+		v := f.Getenv(k)
+		return v, v != ""
+	}
+	return os.LookupEnv(k)
+}
+
+// Logger is the --debug logger (a redacted HTTP trace on stderr; the
+// libraries redact), or nil.
+func (f *Factory) Logger() *slog.Logger {
+	if !f.debug {
+		return nil
+	}
+	if f.log == nil {
+		f.log = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return f.log
+}
+
+// IdentityID resolves the identity flags (and AZURE_CLIENT_ID).
+func (f *Factory) IdentityID() (identity.ID, error) {
+	return resolveIdentity(f.cf, f.lookupEnv)
+}
+
+// Credential returns the managed-identity credential for this invocation.
+func (f *Factory) Credential() (*identity.Credential, error) {
+	if f.cred != nil {
+		return f.cred, nil
+	}
+	id, err := f.IdentityID()
+	if err != nil {
+		return nil, err
+	}
+	c, err := identity.New(identity.Options{
+		ID:         id,
+		Endpoint:   f.cf.endpoint,
+		HTTPClient: f.HTTPClient,
+		Logger:     f.Logger(),
+		Getenv:     f.getenv,
+	})
+	if err != nil {
+		// New does no network I/O: whatever it refuses is configuration.
+		return nil, asFlagError(err)
+	}
+	f.cred = c
+	return c, nil
+}
+
+// ARM returns the ARM client, authenticated by Credential.
+func (f *Factory) ARM() (*arm.Client, error) {
+	if f.armc != nil {
+		return f.armc, nil
+	}
+	cred, err := f.Credential()
+	if err != nil {
+		return nil, err
+	}
+	c, err := arm.New(arm.Options{
+		Credential: armCredential(cred),
+		Endpoint:   f.cf.armEndpoint,
+		HTTPClient: f.HTTPClient,
+		Logger:     f.Logger(),
+		Getenv:     f.getenv,
+		UserAgent:  "azmsi-cli",
+	})
+	if err != nil {
+		return nil, asFlagError(err)
+	}
+	f.armc = c
+	return c, nil
+}
+
+// Close releases the credential's background work.
+func (f *Factory) Close() {
+	if f.cred != nil {
+		_ = f.cred.Close()
+	}
+}
+
+func (f *Factory) instanceTimeout() time.Duration {
+	if f.InstanceTimeout > 0 {
+		return f.InstanceTimeout
+	}
+	return 2 * time.Second
+}
+
+// instance asks IMDS for the VM's instance metadata when the identity
+// endpoint is IMDS-like, within a short deadline. ok is false otherwise.
+func (f *Factory) instance(ctx context.Context) (identity.Instance, bool, error) {
+	cred, err := f.Credential()
+	if err != nil {
+		return identity.Instance{}, false, err
+	}
+	if !isIMDSLike(cred.Source()) {
+		return identity.Instance{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.instanceTimeout())
+	defer cancel()
+	in, err := cred.Instance(ctx)
+	if err != nil {
+		return identity.Instance{}, false, err
+	}
+	return in, true, nil
+}

@@ -1,0 +1,439 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azmsi/azmsi/arm"
+)
+
+// NewCmdGroups builds `azmsi groups` (alias `group`).
+func NewCmdGroups(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "groups",
+		Aliases: []string{"group"},
+		Short:   "List, show, create, update and delete resource groups",
+		Long: `Manage resource groups with the managed identity.
+
+The subscription is --subscription, else $AZURE_SUBSCRIPTION_ID, else the VM's
+(instance metadata), else the only one the identity can see. With several
+visible and none chosen, 'groups list' lists the groups of all of them.`,
+		Args: noArgs,
+		RunE: helpRunE,
+	}
+	f.addIdentityFlags(cmd.PersistentFlags())
+	f.addARMFlags(cmd.PersistentFlags())
+	cmd.AddCommand(
+		NewCmdGroupsList(f, nil),
+		NewCmdGroupsShow(f, nil),
+		NewCmdGroupsExists(f, nil),
+		NewCmdGroupsCreate(f, nil),
+		NewCmdGroupsUpdate(f, nil),
+		NewCmdGroupsDelete(f, nil),
+	)
+	return cmd
+}
+
+var groupColumns = []column{
+	field("Name", "name"),
+	field("Location", "location"),
+	field("Status", "properties.provisioningState"),
+}
+
+var groupAcrossColumns = append([]column{{Header: "Subscription", Get: func(m map[string]any) string {
+	id, _ := m["id"].(string)
+	if r, err := arm.ParseResourceID(id); err == nil {
+		return r.SubscriptionID
+	}
+	return ""
+}}}, groupColumns...)
+
+// checkGroupName refuses names that are empty, placeholders or would
+// change the request path; ARM checks the rest.
+func checkGroupName(name string) error {
+	if why := placeholderReason(name); why != "" {
+		return flagErrorf("resource group name %q is not usable: %s", name, why)
+	}
+	if strings.ContainsAny(name, "/?#\\") {
+		return flagErrorf("resource group name %q must not contain '/', '?', '#' or '\\'", name)
+	}
+	return nil
+}
+
+// parseTags reads repeated --tag k=v (k alone means an empty value).
+func parseTags(in []string) (map[string]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(in))
+	for _, t := range in {
+		k, v, _ := strings.Cut(t, "=")
+		if strings.TrimSpace(k) == "" {
+			return nil, flagErrorf("--tag %q: want NAME=VALUE", t)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// GroupsListOptions are the parsed flags of `groups list`.
+type GroupsListOptions struct {
+	Tag    string
+	Output OutputOptions
+}
+
+// NewCmdGroupsList builds `azmsi groups list`.
+func NewCmdGroupsList(f *Factory, runF func(*GroupsListOptions) error) *cobra.Command {
+	opts := &GroupsListOptions{}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List resource groups (of every visible subscription when none is chosen)",
+		Example: `  azmsi groups list
+  azmsi groups list --tag env=prod -o json
+  azmsi groups list --query "[?location=='eastus'].name" -o tsv`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Output.validate(); err != nil {
+				return err
+			}
+			if opts.Tag != "" {
+				if k, _, _ := strings.Cut(opts.Tag, "="); k == "" {
+					return flagErrorf("--tag %q: want NAME=VALUE", opts.Tag)
+				}
+			}
+			if _, err := f.IdentityID(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return groupsListRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Tag, "tag", "", "only groups with this tag, NAME=VALUE")
+	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
+	return cmd
+}
+
+func groupsListRun(ctx context.Context, f *Factory, opts *GroupsListOptions) error {
+	c, err := f.ARM()
+	if err != nil {
+		return err
+	}
+	var lo *arm.ListGroupsOptions
+	if opts.Tag != "" {
+		k, v, _ := strings.Cut(opts.Tag, "=")
+		lo = &arm.ListGroupsOptions{Filter: arm.TagFilter(k, v)}
+	}
+	sc, err := f.resolveSubscription(ctx)
+	var several *errSeveralSubscriptions
+	if errors.As(err, &several) {
+		return groupsListAcross(ctx, f, c, several.ids, lo, opts)
+	}
+	if err != nil {
+		return err
+	}
+	groups := []arm.ResourceGroup{}
+	for g, err := range c.ResourceGroups(ctx, sc.ID, lo) {
+		if err != nil {
+			return err
+		}
+		groups = append(groups, g)
+	}
+	return opts.Output.print(f.IO.Out, groups, groupColumns)
+}
+
+// groupsListAcross lists every subscription's groups concurrently; the
+// rows carry a subscription column. A subscription that fails is reported
+// after the others are printed, and the command exits 1.
+func groupsListAcross(ctx context.Context, f *Factory, c *arm.Client, subs []string, lo *arm.ListGroupsOptions, opts *GroupsListOptions) error {
+	res, err := c.ResourceGroupsAcross(ctx, subs, lo)
+	if err != nil {
+		return err
+	}
+	groups := []arm.ResourceGroup{}
+	var errs []error
+	for _, r := range res {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("subscription %s: %w", r.SubscriptionID, r.Err))
+			continue
+		}
+		groups = append(groups, r.Groups...)
+	}
+	if err := opts.Output.print(f.IO.Out, groups, groupAcrossColumns); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// groupArgOptions is shared by the commands that take one group NAME.
+type groupArgOptions struct {
+	Name   string
+	Output OutputOptions
+}
+
+// GroupsShowOptions are the parsed flags of `groups show`.
+type GroupsShowOptions = groupArgOptions
+
+// NewCmdGroupsShow builds `azmsi groups show NAME`.
+func NewCmdGroupsShow(f *Factory, runF func(*GroupsShowOptions) error) *cobra.Command {
+	opts := &GroupsShowOptions{}
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show one resource group",
+		Args:  exactArgs(1, "the resource group NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := prepGroupArg(f, opts, args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			sub, c, err := f.subscriptionFor(cmd.Context())
+			if err != nil {
+				return err
+			}
+			g, err := c.GetResourceGroup(cmd.Context(), sub, opts.Name)
+			if err != nil {
+				return err
+			}
+			return opts.Output.print(f.IO.Out, g, groupColumns)
+		},
+	}
+	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
+	return cmd
+}
+
+func prepGroupArg(f *Factory, opts *groupArgOptions, args []string) error {
+	opts.Name = args[0]
+	if err := checkGroupName(opts.Name); err != nil {
+		return err
+	}
+	if opts.Output.allowed != nil {
+		if err := opts.Output.validate(); err != nil {
+			return err
+		}
+	}
+	_, err := f.IdentityID()
+	return err
+}
+
+// GroupsExistsOptions are the parsed flags of `groups exists`.
+type GroupsExistsOptions = groupArgOptions
+
+// NewCmdGroupsExists builds `azmsi groups exists NAME`: prints true or
+// false (exit 0 either way), like `az group exists`.
+func NewCmdGroupsExists(f *Factory, runF func(*GroupsExistsOptions) error) *cobra.Command {
+	opts := &GroupsExistsOptions{}
+	cmd := &cobra.Command{
+		Use:   "exists NAME",
+		Short: "Print true if the resource group exists, else false",
+		Args:  exactArgs(1, "the resource group NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := prepGroupArg(f, opts, args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			sub, c, err := f.subscriptionFor(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ok, err := c.ResourceGroupExists(cmd.Context(), sub, opts.Name)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(f.IO.Out, ok)
+			return err
+		},
+	}
+	return cmd
+}
+
+// GroupsCreateOptions are the parsed flags of `groups create`.
+type GroupsCreateOptions struct {
+	groupArgOptions
+	Location string
+	Tags     []string
+	tags     map[string]string
+}
+
+// NewCmdGroupsCreate builds `azmsi groups create NAME --location L`.
+func NewCmdGroupsCreate(f *Factory, runF func(*GroupsCreateOptions) error) *cobra.Command {
+	opts := &GroupsCreateOptions{}
+	cmd := &cobra.Command{
+		Use:   "create NAME --location LOCATION [--tag NAME=VALUE]...",
+		Short: "Create a resource group (or update an existing one in place)",
+		Example: `  azmsi groups create rg-demo --location eastus --tag env=dev --client-id 22222222-2222-2222-2222-222222222222`,
+		Args: exactArgs(1, "the resource group NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(opts.Location) == "" {
+				return flagErrorf("--location is required (e.g. --location eastus)")
+			}
+			var err error
+			if opts.tags, err = parseTags(opts.Tags); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			sub, c, err := f.subscriptionFor(cmd.Context())
+			if err != nil {
+				return err
+			}
+			g, _, err := c.CreateOrUpdateResourceGroup(cmd.Context(), sub, opts.Name, arm.ResourceGroup{Location: opts.Location, Tags: opts.tags})
+			if err != nil {
+				return err
+			}
+			return opts.Output.print(f.IO.Out, g, groupColumns)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Location, "location", "l", "", "Azure region, e.g. eastus (required)")
+	cmd.Flags().StringArrayVar(&opts.Tags, "tag", nil, "tag NAME=VALUE (repeatable)")
+	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
+	return cmd
+}
+
+// GroupsUpdateOptions are the parsed flags of `groups update`.
+type GroupsUpdateOptions struct {
+	groupArgOptions
+	Tags       []string
+	RemoveTags []string
+	tags       map[string]string
+}
+
+// NewCmdGroupsUpdate builds `azmsi groups update NAME --tag k=v`.
+func NewCmdGroupsUpdate(f *Factory, runF func(*GroupsUpdateOptions) error) *cobra.Command {
+	opts := &GroupsUpdateOptions{}
+	cmd := &cobra.Command{
+		Use:   "update NAME [--tag NAME=VALUE]... [--remove-tag NAME]...",
+		Short: "Add, change or remove tags of a resource group (other tags are kept)",
+		Args:  exactArgs(1, "the resource group NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
+				return err
+			}
+			if len(opts.Tags) == 0 && len(opts.RemoveTags) == 0 {
+				return flagErrorf("nothing to update: pass --tag NAME=VALUE or --remove-tag NAME")
+			}
+			var err error
+			if opts.tags, err = parseTags(opts.Tags); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return groupsUpdateRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.Tags, "tag", nil, "set tag NAME=VALUE (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.RemoveTags, "remove-tag", nil, "remove tag NAME (repeatable)")
+	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
+	return cmd
+}
+
+func groupsUpdateRun(ctx context.Context, f *Factory, opts *GroupsUpdateOptions) error {
+	sub, c, err := f.subscriptionFor(ctx)
+	if err != nil {
+		return err
+	}
+	// PATCH replaces the whole tag map, so merge into what is there.
+	g, err := c.GetResourceGroup(ctx, sub, opts.Name)
+	if err != nil {
+		return err
+	}
+	tags := maps.Clone(g.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	maps.Copy(tags, opts.tags)
+	for _, k := range opts.RemoveTags {
+		for have := range tags {
+			if strings.EqualFold(have, k) { // tag names are case-insensitive in ARM
+				delete(tags, have)
+			}
+		}
+	}
+	g, err = c.UpdateResourceGroupTags(ctx, sub, opts.Name, tags)
+	if err != nil {
+		return err
+	}
+	return opts.Output.print(f.IO.Out, g, groupColumns)
+}
+
+// GroupsDeleteOptions are the parsed flags of `groups delete`.
+type GroupsDeleteOptions struct {
+	groupArgOptions
+	Yes    bool
+	NoWait bool
+}
+
+// NewCmdGroupsDelete builds `azmsi groups delete NAME`.
+func NewCmdGroupsDelete(f *Factory, runF func(*GroupsDeleteOptions) error) *cobra.Command {
+	opts := &GroupsDeleteOptions{}
+	cmd := &cobra.Command{
+		Use:   "delete NAME [--yes] [--no-wait]",
+		Short: "Delete a resource group and everything in it",
+		Long: `Delete a resource group. Without --yes, azmsi asks when stdin is a terminal
+and refuses otherwise. It waits until ARM reports the deletion finished
+unless --no-wait is given.`,
+		Args: exactArgs(1, "the resource group NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
+				return err
+			}
+			if !opts.Yes && !f.IO.CanPrompt() {
+				return flagErrorf("deleting resource group %q needs confirmation: pass --yes", opts.Name)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return groupsDeleteRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once ARM accepted the deletion")
+	return cmd
+}
+
+func groupsDeleteRun(ctx context.Context, f *Factory, opts *GroupsDeleteOptions) error {
+	sub, c, err := f.subscriptionFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !opts.Yes {
+		fmt.Fprintf(f.IO.Out, "Delete resource group %q in subscription %s and everything in it? [y/N] ", opts.Name, sub)
+		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			return errors.New("deletion cancelled")
+		}
+	}
+	p, err := c.BeginDeleteResourceGroup(ctx, sub, opts.Name)
+	if err != nil {
+		return err
+	}
+	if opts.NoWait {
+		if f.IO.IsStdoutTTY() {
+			fmt.Fprintf(f.IO.Out, "Deletion of resource group %q started.\n", opts.Name)
+		}
+		return nil
+	}
+	if _, err := p.Wait(ctx); err != nil {
+		return err
+	}
+	if f.IO.IsStdoutTTY() {
+		fmt.Fprintf(f.IO.Out, "Deleted resource group %q.\n", opts.Name)
+	}
+	return nil
+}
