@@ -1,0 +1,47 @@
+package emulator
+
+import "strings"
+
+// EnvVar is one environment variable a client process needs to use the
+// emulator.
+type EnvVar struct {
+	Name, Value string
+}
+
+// Env returns the variables that point unmodified clients at the emulator:
+// AZURE_POD_IDENTITY_AUTHORITY_HOST (the IMDS base URL, honoured by the
+// Azure SDKs and azmsi), AZMSI_ARM_ENDPOINT (when ARM is served), and
+// SSL_CERT_FILE / REQUESTS_CA_BUNDLE naming the CA file so Go and Python
+// clients trust the ARM certificate.
+func (s *Server) Env() []EnvVar {
+	var out []EnvVar
+	if s.imdsURL != "" {
+		out = append(out, EnvVar{"AZURE_POD_IDENTITY_AUTHORITY_HOST", s.imdsURL})
+	}
+	if s.armURL != "" {
+		out = append(out, EnvVar{"AZMSI_ARM_ENDPOINT", s.armURL})
+	}
+	if f := s.CACertFile(); f != "" {
+		out = append(out, EnvVar{"SSL_CERT_FILE", f}, EnvVar{"REQUESTS_CA_BUNDLE", f})
+	}
+	return out
+}
+
+// EnvFile renders Env as POSIX shell lines, "export NAME='value'", for
+// `eval` or `source`.
+func (s *Server) EnvFile() string {
+	var b strings.Builder
+	for _, v := range s.Env() {
+		b.WriteString("export ")
+		b.WriteString(v.Name)
+		b.WriteByte('=')
+		b.WriteString(shellQuote(v.Value))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// shellQuote single-quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
