@@ -175,6 +175,9 @@ func selectSource(o Options, getenv func(string) string) (source, error) {
 
 // normalizeEndpoint validates a base URL and drops a trailing slash.
 func normalizeEndpoint(s string) (string, error) {
+	if !strings.Contains(s, "://") {
+		return "", errors.New("has no scheme: it must start with http:// or https://")
+	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:

@@ -269,6 +269,8 @@ func jsonErrorText(err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end"):
+		return "truncated JSON"
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
 	case errors.As(err, &te):
@@ -276,8 +278,6 @@ func jsonErrorText(err error) string {
 			return fmt.Sprintf("got a JSON %s", te.Value)
 		}
 		return fmt.Sprintf("field %s is a JSON %s", te.Field, te.Value)
-	case err.Error() == "unexpected end of JSON input":
-		return "truncated JSON"
 	}
 	return "malformed JSON"
 }

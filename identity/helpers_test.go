@@ -1,0 +1,177 @@
+package identity
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/azmsi/azmsi/internal/testenv"
+)
+
+// fakeClock is the test Clock. In auto mode After advances time at once
+// (retry loops run instantly); otherwise timers fire on Advance.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	auto   bool
+	waits  []time.Duration
+	timers []fakeTimer
+}
+
+type fakeTimer struct {
+	at time.Time
+	ch chan time.Time
+}
+
+var epoch0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func newFakeClock(auto bool) *fakeClock { return &fakeClock{now: epoch0, auto: auto} }
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeClock) After(d time.Duration) <-chan time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	f.waits = append(f.waits, d)
+	if f.auto {
+		f.now = f.now.Add(d)
+		ch <- f.now
+		return ch
+	}
+	f.timers = append(f.timers, fakeTimer{f.now.Add(d), ch})
+	return ch
+}
+
+func (f *fakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+	kept := f.timers[:0]
+	for _, t := range f.timers {
+		if !t.at.After(f.now) {
+			t.ch <- f.now
+		} else {
+			kept = append(kept, t)
+		}
+	}
+	f.timers = kept
+}
+
+func (f *fakeClock) Waits() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Duration(nil), f.waits...)
+}
+
+func (f *fakeClock) Elapsed() time.Duration { return f.Now().Sub(epoch0) }
+
+// makeJWT builds an unsigned compact JWS with the given payload claims.
+func makeJWT(claims map[string]any) string {
+	h := base64.RawURLEncoding.EncodeToString([]byte(`{"typ":"JWT","alg":"RS256","kid":"k"}`))
+	p, _ := json.Marshal(claims)
+	return h + "." + base64.RawURLEncoding.EncodeToString(p) + ".c2lnbmF0dXJl"
+}
+
+// tokenBody is an IMDS success body (all primitives as strings).
+func tokenBody(accessToken, resource string, expiresIn int) string {
+	b, _ := json.Marshal(map[string]string{
+		"access_token": accessToken, "refresh_token": "", "expires_in": fmt.Sprint(expiresIn),
+		"ext_expires_in": fmt.Sprint(expiresIn), "resource": resource, "token_type": "Bearer",
+	})
+	return string(b)
+}
+
+// seenRequest is what the fake IMDS recorded of one request.
+type seenRequest struct {
+	Path   string
+	Query  url.Values
+	Header http.Header
+}
+
+// fakeIMDS is an httptest IMDS whose answer is chosen by respond, given the
+// 1-based request number.
+type fakeIMDS struct {
+	*httptest.Server
+	count   atomic.Int64
+	mu      sync.Mutex
+	seen    []seenRequest
+	respond func(w http.ResponseWriter, r *http.Request, n int)
+}
+
+func newFakeIMDS(t *testing.T, respond func(w http.ResponseWriter, r *http.Request, n int)) *fakeIMDS {
+	t.Helper()
+	f := &fakeIMDS{respond: respond}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(f.count.Add(1))
+		f.mu.Lock()
+		f.seen = append(f.seen, seenRequest{r.URL.Path, r.URL.Query(), r.Header.Clone()})
+		f.mu.Unlock()
+		f.respond(w, r, n)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeIMDS) Seen() []seenRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]seenRequest(nil), f.seen...)
+}
+
+// okJSON answers body as application/json with status.
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprint(w, body)
+}
+
+// newTestCred builds a credential against endpoint with a loopback-only
+// client and the given clock; o's other fields are kept.
+func newTestCred(t *testing.T, endpoint string, clock Clock, o Options) *Credential {
+	t.Helper()
+	o.Endpoint = endpoint
+	o.Clock = clock
+	if o.HTTPClient == nil {
+		o.HTTPClient = testenv.LoopbackOnlyClient(nil)
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	c, err := New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+const (
+	testCID  = "11111111-1111-1111-1111-111111111111"
+	testOID  = "22222222-2222-2222-2222-222222222222"
+	testSub  = "00000000-0000-0000-0000-000000000001"
+	testTID  = "72f988bf-0000-0000-0000-000000000000"
+	testMIID = "/subscriptions/" + testSub + "/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami"
+	armRes   = "https://management.azure.com/"
+)
+
+// uamiJWT is a token whose claims match testCID/testOID/testMIID.
+func uamiJWT(extra map[string]any) string {
+	c := map[string]any{"aud": armRes, "iss": "https://sts.windows.net/" + testTID + "/", "tid": testTID,
+		"appid": testCID, "oid": testOID, "xms_mirid": testMIID, "iat": 1700000000, "nbf": 1700000000, "exp": 1700086700}
+	for k, v := range extra {
+		c[k] = v
+	}
+	return makeJWT(c)
+}
