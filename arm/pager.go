@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Pager walks an ARM list across nextLink pages.
@@ -52,6 +53,7 @@ func (p *Pager[T]) NextPage(ctx context.Context) ([]T, error) {
 		return nil, errors.New("arm: NextPage called after the last page")
 	}
 	link := p.next.String()
+	key := linkKey(p.next)
 	resp, err := p.c.send(ctx, http.MethodGet, p.next, nil)
 	if err != nil {
 		return nil, err
@@ -60,7 +62,7 @@ func (p *Pager[T]) NextPage(ctx context.Context) ([]T, error) {
 	if err := json.Unmarshal(resp.Body, &pg); err != nil {
 		return nil, fmt.Errorf("arm: GET %s: list response is not {\"value\": [...], \"nextLink\": ...} JSON: %v", link, err)
 	}
-	p.visited[link] = true
+	p.visited[key] = true
 	if pg.NextLink == nil || *pg.NextLink == "" {
 		p.done = true
 		return pg.Value, nil
@@ -70,7 +72,7 @@ func (p *Pager[T]) NextPage(ctx context.Context) ([]T, error) {
 		p.err = err
 		return pg.Value, nil
 	}
-	if p.visited[nu.String()] {
+	if p.visited[linkKey(nu)] {
 		p.err = fmt.Errorf("arm: the server returned nextLink %s a second time; stopping instead of looping forever", truncate(nu.String(), 300))
 		return pg.Value, nil
 	}
@@ -132,4 +134,10 @@ func (c *Client) Pages(path, apiVersion string) *Pager[json.RawMessage] {
 // DoPages yields each element of "value" across all nextLink pages.
 func (c *Client) DoPages(ctx context.Context, path, apiVersion string) iter.Seq2[json.RawMessage, error] {
 	return c.Pages(path, apiVersion).All(ctx)
+}
+
+// linkKey normalizes a link for loop detection: query order and encoding
+// do not matter.
+func linkKey(u *url.URL) string {
+	return strings.ToLower(u.Scheme+"://"+u.Host) + u.EscapedPath() + "?" + u.Query().Encode()
 }

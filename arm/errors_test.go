@@ -1,0 +1,130 @@
+package arm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestResponseErrorParsing(t *testing.T) {
+	authz := `{"error":{"code":"AuthorizationFailed","message":"The client '11111111-1111-1111-1111-111111111111' with object id '22222222-2222-2222-2222-222222222222' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/read' over scope '/subscriptions/s1/resourcegroups/rg1' or the scope is invalid. If access was recently granted, please refresh your credentials."}}`
+	for _, tc := range []struct {
+		name     string
+		status   int
+		header   http.Header
+		body     string
+		code     string
+		contains []string
+	}{
+		{"not found", 404, nil, `{"error":{"code":"ResourceGroupNotFound","message":"Resource group 'nope' could not be found."}}`,
+			"ResourceGroupNotFound", []string{"404 Not Found (ResourceGroupNotFound): Resource group 'nope' could not be found.", "hint: check the resource group name"}},
+		{"subscription", 404, nil, `{"error":{"code":"SubscriptionNotFound","message":"The subscription 'x' could not be found."}}`,
+			"SubscriptionNotFound", []string{"hint: check the subscription ID"}},
+		{"authz", 403, http.Header{"X-Ms-Request-Id": {"rid-1"}}, authz, "AuthorizationFailed", []string{
+			"the managed identity (client ID 11111111-1111-1111-1111-111111111111, object ID 22222222-2222-2222-2222-222222222222) lacks permission for Microsoft.Resources/subscriptions/resourcegroups/read on /subscriptions/s1/resourcegroups/rg1: assign it a role such as Reader at that scope (ARM 403 AuthorizationFailed, request id rid-1)"}},
+		{"authz write, partial message", 403, nil, `{"error":{"code":"AuthorizationFailed","message":"does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/write'"}}`,
+			"AuthorizationFailed", []string{"the managed identity lacks permission for Microsoft.Resources/subscriptions/resourcegroups/write on the requested scope", "Contributor"}},
+		{"authz unparseable", 403, nil, `{"error":{"code":"AuthorizationFailed","message":"nope"}}`,
+			"AuthorizationFailed", []string{"403 Forbidden (AuthorizationFailed): nope"}},
+		{"audience", 401, nil, `{"error":{"code":"InvalidAuthenticationTokenAudience","message":"wrong audience"}}`,
+			"InvalidAuthenticationTokenAudience", []string{"https://management.core.windows.net/"}},
+		{"header code wins", 400, http.Header{"X-Ms-Error-Code": {"HeaderCode"}}, `{"error":{"code":"BodyCode","message":"m"}}`,
+			"HeaderCode", []string{"(HeaderCode): m"}},
+		{"top-level error object", 400, nil, `{"code":"Flat","message":"flat message"}`, "Flat", []string{"flat message"}},
+		{"html", 502, http.Header{"Content-Type": {"text/html"}}, "<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>",
+			"", []string{"unexpected text/html response (a proxy or gateway?): 502 Bad Gateway"}},
+		{"html no title", 502, nil, "<!DOCTYPE html><html><style>x{}</style><body>\n\n<p>Service   down</p></body></html>",
+			"", []string{"Service down"}},
+		{"text", 500, http.Header{"Content-Type": {"text/plain"}}, "upstream\x00 connect\x1b error \xff" + strings.Repeat("x", 500),
+			"", []string{"unexpected text/plain response: upstream connect error", "…"}},
+		{"empty", 500, nil, "", "", []string{"500 Internal Server Error"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := tc.header
+			if h == nil {
+				h = http.Header{}
+			}
+			e := newResponseError("GET", "https://h/x", tc.status, h, []byte(tc.body), "")
+			if e.Code != tc.code {
+				t.Errorf("code %q want %q", e.Code, tc.code)
+			}
+			msg := e.Error()
+			for _, c := range tc.contains {
+				if !strings.Contains(msg, c) {
+					t.Errorf("message\n%s\nlacks %q", msg, c)
+				}
+			}
+			if strings.Count(msg, "\n") > 1 || len(msg) > 900 {
+				t.Errorf("message too long: %q", msg)
+			}
+		})
+	}
+}
+
+func TestErrorDetailsAndIDs(t *testing.T) {
+	body := `{"error":{"code":"DeploymentFailed","message":"m","target":"t","details":[{"code":"A","message":"a","details":[{"code":"B","message":"b"}]}],"additionalInfo":[{"type":"PolicyViolation","info":{"policy":"p"}}]}}`
+	h := http.Header{"X-Ms-Request-Id": {"rid"}, "X-Ms-Correlation-Request-Id": {"cid"}}
+	e := newResponseError("PUT", "https://h/x", 400, h, []byte(body), "")
+	if e.Target != "t" || len(e.Details) != 1 || e.Details[0].Details[0].Code != "B" || e.AdditionalInfo[0].Type != "PolicyViolation" ||
+		e.RequestID != "rid" || e.CorrelationID != "cid" || e.Method != "PUT" {
+		t.Fatalf("%+v", e)
+	}
+}
+
+// TestTokenNeverLeaks: a hostile proxy echoes the Authorization header in
+// its error body; neither the error nor the debug log may contain the token.
+func TestTokenNeverLeaks(t *testing.T) {
+	e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		switch r.URL.Path {
+		case "/json":
+			armError(w, 400, "Echo", "you sent "+auth)
+		case "/html":
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(502)
+			w.Write([]byte("<html><title>" + auth + "</title></html>"))
+		case "/nested":
+			writeJSON(w, 400, `{"error":{"code":"X","message":"m","details":[{"code":"`+auth+`","message":"`+auth+`"}]}}`)
+		}
+	}), func(o *Options) { o.MaxRetries = -1 })
+	for _, p := range []string{"/json", "/html", "/nested"} {
+		_, err := e.c.Do(context.Background(), "GET", p, "1", nil)
+		var re *ResponseError
+		if !errors.As(err, &re) {
+			t.Fatalf("%s: %v", p, err)
+		}
+		all := err.Error() + re.Message + re.Code
+		for _, d := range re.Details {
+			all += d.Code + d.Message
+		}
+		if strings.Contains(all, canary) {
+			t.Errorf("%s: token leaked into the error: %s", p, all)
+		}
+	}
+	logs := e.logs.String()
+	if strings.Contains(logs, canary) || strings.Contains(logs, "CANA") {
+		t.Errorf("token leaked into logs:\n%s", logs)
+	}
+	if !strings.Contains(logs, "Bearer <redacted>") || !strings.Contains(logs, "status=400") || !strings.Contains(logs, "attempt=1") {
+		t.Errorf("debug log lacks the request trace:\n%s", logs)
+	}
+	if s := (AccessToken{Token: canary}).String(); strings.Contains(s, canary) {
+		t.Error("AccessToken.String leaks")
+	}
+}
+
+func TestBodyCap(t *testing.T) {
+	e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		chunk := []byte(strings.Repeat("a", 1<<20))
+		for range 17 {
+			w.Write(chunk)
+		}
+	}), nil)
+	_, err := e.c.Do(context.Background(), "GET", "/big", "1", nil)
+	if err == nil || !strings.Contains(err.Error(), "exceeds 16 MiB") || len(e.sleep.got()) != 0 {
+		t.Fatalf("err %v waits %v", err, e.sleep.got())
+	}
+}
