@@ -31,6 +31,9 @@ func describeForeign(ex *exchange) string {
 	if ex.status >= 300 && ex.status < 400 {
 		return fmt.Sprintf("the endpoint answered %d with a redirect to %q; redirects are never followed", ex.status, sanitize(ex.header.Get("Location"), 120))
 	}
+	if ex.status == http.StatusForbidden && strings.Contains(strings.ToLower(string(ex.body)), "unreachable") {
+		return fmt.Sprintf("the endpoint answered 403 saying the metadata address is unreachable (a local proxy such as Docker Desktop's, not IMDS): %q", sanitize(string(ex.body), 160))
+	}
 	ct := ex.header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err == nil {
 		ct = mt

@@ -16,6 +16,9 @@ import (
 // maxBody caps every response body read from an endpoint.
 const maxBody = 1 << 20
 
+// errTooLarge: the body exceeded maxBody (never retried).
+var errTooLarge = errors.New("response body too large")
+
 // exchange is one completed HTTP round trip with its body read.
 type exchange struct {
 	status int
@@ -66,6 +69,8 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, fmt.Errorf("identity: %s request to %s: %w", c.src.info().Name, c.endpoint(), ctx.Err())
+		case errors.Is(err, errTooLarge):
+			return nil, unavailableError(c.src.info().Name, c.endpoint(), "the response body exceeds %d bytes; this is not a managed-identity endpoint", maxBody)
 		case err != nil && isDialFailure(err):
 			connFailures++
 			if connFailures > pol.connRetries || isTimeout(err) {
@@ -115,7 +120,7 @@ func (c *Credential) roundTrip(req *http.Request) (*exchange, error) {
 		return nil, fmt.Errorf("identity: reading the %s response: %w", c.src.info().Name, err)
 	}
 	if len(body) > maxBody {
-		return nil, fmt.Errorf("identity: the %s response body exceeds %d bytes; this is not a managed-identity endpoint", c.src.info().Name, maxBody)
+		return nil, errTooLarge
 	}
 	return &exchange{status: resp.StatusCode, header: resp.Header, body: body, url: req.URL.String()}, nil
 }

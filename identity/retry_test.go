@@ -1,0 +1,75 @@
+package identity
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		h    map[string]string
+		want time.Duration
+		ok   bool
+	}{
+		{map[string]string{"Retry-After": "7"}, 7 * time.Second, true},
+		{map[string]string{"Retry-After": now.Add(12 * time.Second).Format(http.TimeFormat)}, 12 * time.Second, true},
+		{map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 0, true},
+		{map[string]string{"Retry-After": "99999"}, maxRetryAfter, true},
+		{map[string]string{"Retry-After": "-3"}, 0, false},
+		{map[string]string{"Retry-After": "soon"}, 0, false},
+		{map[string]string{"retry-after-ms": "1500", "Retry-After": "9"}, 1500 * time.Millisecond, true},
+		{map[string]string{"x-ms-retry-after-ms": "250"}, 250 * time.Millisecond, true},
+		{map[string]string{}, 0, false},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		for k, v := range tt.h {
+			h.Set(k, v)
+		}
+		got, ok := retryAfter(h, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tt.h, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestIMDSRetryPolicy(t *testing.T) {
+	p := imdsRetryPolicy()
+	p.jitter = func() float64 { return 0.5 } // factor 1.0
+	now := time.Now()
+	for _, code := range []int{400, 401, 403, 405, 409, 200} {
+		if _, ok := p.statusDelay(code, 1, http.Header{}, now); ok {
+			t.Errorf("status %d retried", code)
+		}
+	}
+	want := []time.Duration{2 * time.Second, 6 * time.Second, 14 * time.Second, 30 * time.Second, 30 * time.Second}
+	for _, code := range []int{404, 429, 500, 503, 599} {
+		for i, w := range want {
+			d, ok := p.statusDelay(code, i+1, http.Header{}, now)
+			if !ok || d != w {
+				t.Errorf("status %d failure %d: %v, %v; want %v", code, i+1, d, ok, w)
+			}
+		}
+		if _, ok := p.statusDelay(code, len(want)+1, http.Header{}, now); ok {
+			t.Errorf("status %d retried beyond maxRetries", code)
+		}
+	}
+	// 410 ignores the retry count: the budget bounds it.
+	if d, ok := p.statusDelay(410, 100, http.Header{}, now); !ok || d != 10*time.Second {
+		t.Errorf("410: %v, %v", d, ok)
+	}
+	h := http.Header{"Retry-After": {"3"}}
+	if d, ok := p.statusDelay(429, 1, h, now); !ok || d != 3*time.Second {
+		t.Errorf("429 with Retry-After: %v, %v", d, ok)
+	}
+	// jitter stays within [0.8, 1.2)
+	for _, j := range []float64{0, 0.999} {
+		p.jitter = func() float64 { return j }
+		d := p.backoff(1)
+		if d < 1600*time.Millisecond || d >= 2400*time.Millisecond {
+			t.Errorf("jitter %v: backoff(1) = %v", j, d)
+		}
+	}
+}
