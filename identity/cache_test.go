@@ -1,0 +1,320 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// gatedIMDS answers token n as "tok-n" (lifetime life) once gate allows it;
+// fail(n) may replace the answer with an error status.
+type gatedIMDS struct {
+	*fakeIMDS
+	gate    chan struct{} // receive one value per request to release it; closed = open
+	arrived chan int
+}
+
+func newGatedIMDS(t *testing.T, life time.Duration, fail func(n int) int) *gatedIMDS {
+	g := &gatedIMDS{gate: make(chan struct{}), arrived: make(chan int, 2000)}
+	g.fakeIMDS = newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		g.arrived <- n
+		select {
+		case <-g.gate:
+		case <-r.Context().Done():
+			return
+		}
+		if fail != nil {
+			if code := fail(n); code != 0 {
+				writeJSON(w, code, `{"error":"invalid_request","error_description":"nope"}`)
+				return
+			}
+		}
+		writeJSON(w, 200, tokenBody(fmt.Sprintf("tok-%d", n), "r", int(life/time.Second)))
+	})
+	return g
+}
+
+func (g *gatedIMDS) release() { g.gate <- struct{}{} }
+
+func TestCacheHitAndKeys(t *testing.T) {
+	srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeJSON(w, 200, tokenBody(fmt.Sprintf("tok-%d", n), r.URL.Query().Get("resource"), 86400))
+	})
+	c := newTestCred(t, srv.URL, newFakeClock(true), Options{})
+	ctx := context.Background()
+	a1, _ := c.Token(ctx, "https://a/.default")
+	a2, _ := c.Token(ctx, "https://a") // same resource, different spelling
+	b1, _ := c.Token(ctx, "https://b")
+	if a1.AccessToken != "tok-1" || a2.AccessToken != "tok-1" || b1.AccessToken != "tok-2" || srv.count.Load() != 2 {
+		t.Fatalf("a1=%s a2=%s b1=%s requests=%d", a1.AccessToken, a2.AccessToken, b1.AccessToken, srv.count.Load())
+	}
+	f, err := c.TokenWithOptions(ctx, "https://a", TokenOptions{ForceRefresh: true})
+	if err != nil || f.AccessToken != "tok-3" {
+		t.Fatalf("ForceRefresh = %v, %v", f, err)
+	}
+	if a3, _ := c.Token(ctx, "https://a"); a3.AccessToken != "tok-3" {
+		t.Fatalf("ForceRefresh did not replace the entry: %s", a3.AccessToken)
+	}
+	if _, err := c.Token(ctx, "a b"); err == nil {
+		t.Fatal("two scopes accepted")
+	}
+}
+
+func TestCachedTokenAllocs(t *testing.T) {
+	srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) { writeJSON(w, 200, tokenBody("tok", "r", 86400)) })
+	c := newTestCred(t, srv.URL, newFakeClock(true), Options{})
+	ctx := context.Background()
+	if _, err := c.Token(ctx, "https://management.azure.com/.default"); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := c.Token(ctx, "https://management.azure.com/.default"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("cached Token allocates %v times per call", allocs)
+	}
+	if srv.count.Load() != 1 {
+		t.Fatalf("%d requests", srv.count.Load())
+	}
+}
+
+func BenchmarkCachedToken(b *testing.B) {
+	srv := newFakeIMDS(&testing.T{}, func(w http.ResponseWriter, r *http.Request, n int) { writeJSON(w, 200, tokenBody("tok", "r", 86400)) })
+	defer srv.Close()
+	c, err := New(Options{Endpoint: srv.URL, Getenv: func(string) string { return "" }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Token(ctx, "https://management.azure.com/.default"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.Token(ctx, "https://management.azure.com/.default"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestConcurrentColdCallersShareOneRequest(t *testing.T) {
+	g := newGatedIMDS(t, 24*time.Hour, nil)
+	c := newTestCred(t, g.URL, newFakeClock(true), Options{})
+	const callers = 1000
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	started := make(chan struct{}, callers)
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started <- struct{}{}
+			tok, err := c.Token(context.Background(), "r")
+			if err == nil && tok.AccessToken == "tok-1" {
+				ok.Add(1)
+			}
+		}()
+	}
+	for range callers {
+		<-started
+	}
+	<-g.arrived
+	close(g.gate)
+	wg.Wait()
+	if n := g.count.Load(); n != 1 {
+		t.Fatalf("%d upstream requests for %d cold callers, want 1", n, callers)
+	}
+	if ok.Load() != callers {
+		t.Fatalf("%d callers got the token", ok.Load())
+	}
+}
+
+func TestWaiterCancellationDoesNotCancelOthers(t *testing.T) {
+	g := newGatedIMDS(t, 24*time.Hour, nil)
+	c := newTestCred(t, g.URL, newFakeClock(true), Options{})
+	ctxA, cancelA := context.WithCancel(context.Background())
+	errA := make(chan error, 1)
+	go func() { _, err := c.Token(ctxA, "r"); errA <- err }()
+	<-g.arrived // the fetch is in flight, started by A
+	resB := make(chan Token, 1)
+	go func() { tok, _ := c.Token(context.Background(), "r"); resB <- tok }()
+	cancelA()
+	if err := <-errA; !errors.Is(err, context.Canceled) {
+		t.Fatalf("A: %v, want context.Canceled", err)
+	}
+	g.release()
+	if tok := <-resB; tok.AccessToken != "tok-1" {
+		t.Fatalf("B got %q", tok.AccessToken)
+	}
+	if n := g.count.Load(); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+}
+
+func TestBackgroundRefresh(t *testing.T) {
+	clock := newFakeClock(false)
+	g := newGatedIMDS(t, time.Hour, func(n int) int {
+		if n == 3 || n == 4 {
+			return 400 // refreshes 2 and 3 fail
+		}
+		return 0
+	})
+	c := newTestCred(t, g.URL, clock, Options{})
+	ctx := context.Background()
+
+	go func() { <-g.arrived; g.release() }()
+	tok, err := c.Token(ctx, "r")
+	if err != nil || tok.AccessToken != "tok-1" {
+		t.Fatalf("first = %v, %v", tok, err)
+	}
+	if want := epoch0.Add(55 * time.Minute); !tok.RefreshOn.Equal(want) {
+		t.Fatalf("RefreshOn = %v, want %v", tok.RefreshOn, want)
+	}
+
+	// Past RefreshOn: callers get the cached token at once while one
+	// refresh runs (the handler is blocked).
+	clock.Advance(56 * time.Minute)
+	for range 50 {
+		if tok, err := c.Token(ctx, "r"); err != nil || tok.AccessToken != "tok-1" {
+			t.Fatalf("during refresh = %v, %v", tok, err)
+		}
+	}
+	if n := <-g.arrived; n != 2 {
+		t.Fatalf("refresh request #%d", n)
+	}
+	g.release()
+	waitFor(t, func() bool { tok, _ := c.Token(ctx, "r"); return tok.AccessToken == "tok-2" })
+	if n := g.count.Load(); n != 2 {
+		t.Fatalf("%d requests, want 2 (one refresh)", n)
+	}
+
+	// A failed refresh keeps serving the cached token and backs off.
+	clock.Advance(56 * time.Minute) // tok-2 RefreshOn passed, still valid until +60
+	c.Token(ctx, "r")
+	<-g.arrived
+	g.release() // #3 fails
+	waitFor(t, func() bool { return !c.lookup("r").busy.Load() })
+	for range 20 {
+		if tok, err := c.Token(ctx, "r"); err != nil || tok.AccessToken != "tok-2" {
+			t.Fatalf("after failed refresh = %v, %v", tok, err)
+		}
+	}
+	if n := g.count.Load(); n != 3 {
+		t.Fatalf("%d requests: refresh storm after a failure", n)
+	}
+	clock.Advance(31 * time.Second) // backoff over: one more try (#4 fails too)
+	c.Token(ctx, "r")
+	<-g.arrived
+	g.release()
+	waitFor(t, func() bool { return !c.lookup("r").busy.Load() })
+	clock.Advance(31 * time.Second) // second backoff is 60 s: no request yet
+	c.Token(ctx, "r")
+	if n := g.count.Load(); n != 4 {
+		t.Fatalf("%d requests, want 4", n)
+	}
+
+	// Under 30 s of validity left: the caller waits for a fresh token.
+	clock.Advance(2*time.Minute + 30*time.Second) // now at +60m - 28s of tok-2
+	done := make(chan Token, 1)
+	go func() { tok, _ := c.Token(ctx, "r"); done <- tok }()
+	if n := <-g.arrived; n != 5 {
+		t.Fatalf("sync request #%d", n)
+	}
+	select {
+	case tok := <-done:
+		t.Fatalf("returned %q before the fetch finished", tok.AccessToken)
+	case <-time.After(20 * time.Millisecond):
+	}
+	g.release()
+	if tok := <-done; tok.AccessToken != "tok-5" {
+		t.Fatalf("sync fetch got %q", tok.AccessToken)
+	}
+}
+
+func TestRefreshInHonoured(t *testing.T) {
+	clock := newFakeClock(false)
+	srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeJSON(w, 200, fmt.Sprintf(`{"access_token":"tok-%d","expires_in":86400,"refresh_in":600,"token_type":"Bearer"}`, n))
+	})
+	c := newTestCred(t, srv.URL, clock, Options{})
+	ctx := context.Background()
+	tok, _ := c.Token(ctx, "r")
+	if !tok.RefreshOn.Equal(epoch0.Add(10 * time.Minute)) {
+		t.Fatalf("RefreshOn = %v", tok.RefreshOn)
+	}
+	clock.Advance(9 * time.Minute)
+	c.Token(ctx, "r")
+	if srv.count.Load() != 1 {
+		t.Fatal("refreshed before refresh_in")
+	}
+	clock.Advance(2 * time.Minute)
+	c.Token(ctx, "r")
+	waitFor(t, func() bool { tok, _ := c.Token(ctx, "r"); return tok.AccessToken == "tok-2" })
+}
+
+func TestCloseStopsBackgroundWork(t *testing.T) {
+	clock := newFakeClock(false)
+	g := newGatedIMDS(t, time.Hour, nil)
+	base := runtime.NumGoroutine()
+	c := newTestCred(t, g.URL, clock, Options{})
+	go func() { <-g.arrived; g.release() }()
+	if _, err := c.Token(context.Background(), "r"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(56 * time.Minute)
+	c.Token(context.Background(), "r") // starts a background refresh, blocked in the handler
+	<-g.arrived
+	if err := c.Close(); err != nil { // cancels the fetch and waits for it
+		t.Fatal(err)
+	}
+	if c.lookup("r").busy.Load() {
+		t.Fatal("fetch still running after Close")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	if _, err := c.Token(context.Background(), "r"); !errors.Is(err, errClosed) {
+		t.Fatalf("Token after Close = %v", err)
+	}
+	if _, err := c.Instance(context.Background()); !errors.Is(err, errClosed) {
+		t.Fatalf("Instance after Close = %v", err)
+	}
+	c.client.CloseIdleConnections()
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= base })
+}
+
+func TestCloseFailsWaiters(t *testing.T) {
+	g := newGatedIMDS(t, time.Hour, nil)
+	c := newTestCred(t, g.URL, newFakeClock(true), Options{})
+	errc := make(chan error, 1)
+	go func() { _, err := c.Token(context.Background(), "r"); errc <- err }()
+	<-g.arrived
+	c.Close()
+	if err := <-errc; !errors.Is(err, errClosed) {
+		t.Fatalf("waiter got %v", err)
+	}
+}
+
+// waitFor polls cond (real time, generous bound) for effects of goroutines
+// the test cannot join; it asserts an outcome, never a speed.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
