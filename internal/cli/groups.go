@@ -270,10 +270,10 @@ type GroupsCreateOptions struct {
 func NewCmdGroupsCreate(f *Factory, runF func(*GroupsCreateOptions) error) *cobra.Command {
 	opts := &GroupsCreateOptions{}
 	cmd := &cobra.Command{
-		Use:   "create NAME --location LOCATION [--tag NAME=VALUE]...",
-		Short: "Create a resource group (or update an existing one in place)",
+		Use:     "create NAME --location LOCATION [--tag NAME=VALUE]...",
+		Short:   "Create a resource group (or update an existing one in place)",
 		Example: `  azmsi groups create rg-demo --location eastus --tag env=dev --client-id 22222222-2222-2222-2222-222222222222`,
-		Args: exactArgs(1, "the resource group NAME"),
+		Args:    exactArgs(1, "the resource group NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
 				return err
