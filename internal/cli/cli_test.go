@@ -273,8 +273,8 @@ func TestRest(t *testing.T) {
 	}
 
 	for _, args := range [][]string{
-		{"rest", "/subscriptions"},                          // no api-version
-		{"rest", "-X", "BREW", "/x", "--api-version", "1"},   // method
+		{"rest", "/subscriptions"},                         // no api-version
+		{"rest", "-X", "BREW", "/x", "--api-version", "1"}, // method
 		{"rest", "/subscriptions", "--api-version", "1", "--body", "{not json"},
 		{"rest", "-X", "POST", "/x", "--api-version", "1", "--paginate"},
 	} {
