@@ -38,7 +38,7 @@ func (c *Credential) Instance(ctx context.Context) (Instance, error) {
 	}
 	name := c.src.info().Name
 	if looksForeign(ex) {
-		return Instance{}, unavailableError(name, c.endpoint(), "%s", describeForeign(ex))
+		return Instance{}, unavailableError(name, c.endpoint(), "%s", describeForeign(ex, "instance metadata"))
 	}
 	if ex.status != http.StatusOK {
 		var w struct {

@@ -27,7 +27,7 @@ func looksForeign(ex *exchange) bool {
 
 // describeForeign says what was seen instead of the endpoint, quoting at most
 // 80 sanitized characters and nothing at all if the body might hold a token.
-func describeForeign(ex *exchange) string {
+func describeForeign(ex *exchange, want string) string {
 	if ex.status >= 300 && ex.status < 400 {
 		return fmt.Sprintf("the endpoint answered %d with a redirect to %q; redirects are never followed", ex.status, sanitize(ex.header.Get("Location"), 120))
 	}
@@ -45,7 +45,7 @@ func describeForeign(ex *exchange) string {
 	if !mayHoldToken(ex.body) {
 		snippet = fmt.Sprintf("%q", sanitize(string(ex.body), 80))
 	}
-	return fmt.Sprintf("the endpoint answered %d with %s, not a token: %s", ex.status, sanitize(ct, 60), snippet)
+	return fmt.Sprintf("the endpoint answered %d with %s, not %s: %s", ex.status, sanitize(ct, 60), want, snippet)
 }
 
 // wireError is the union of error bodies: IMDS/OAuth {"error",
@@ -100,7 +100,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 func (c *Credential) tokenFromExchange(ex *exchange, resource string, now time.Time) (Token, error) {
 	name := c.src.info().Name
 	if looksForeign(ex) {
-		return Token{}, unavailableError(name, c.endpoint(), "%s", describeForeign(ex))
+		return Token{}, unavailableError(name, c.endpoint(), "%s", describeForeign(ex, "a token"))
 	}
 	if ex.status != http.StatusOK {
 		return Token{}, c.authError(ex, resource)
