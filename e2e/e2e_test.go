@@ -1,0 +1,238 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bins holds the binaries built once for the package.
+var bins struct {
+	dir       string
+	azmsi     string
+	listgroup string
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "azmsi-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bins.dir = dir
+	bins.azmsi = filepath.Join(dir, "azmsi")
+	bins.listgroup = filepath.Join(dir, "listgroups")
+	for pkg, out := range map[string]string{"../cmd/azmsi": bins.azmsi, "../examples/listgroups": bins.listgroup} {
+		cmd := exec.Command(goTool(), "build", "-o", out, pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, b)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+func goTool() string {
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return "go"
+}
+
+// emulatorProc is one `azmsi emulator` child process.
+type emulatorProc struct {
+	cmd     *exec.Cmd
+	envFile string
+	env     map[string]string
+	stderr  *syncBuffer
+	done    chan error
+}
+
+// startEmulator starts `azmsi emulator` with args on free loopback ports,
+// waits for its env file, and checks the file points at loopback only.
+func startEmulator(t *testing.T, dir string, args ...string) *emulatorProc {
+	t.Helper()
+	envFile := filepath.Join(dir, "emulator.env")
+	_ = os.Remove(envFile) // a stale file from a killed run must not be read
+	all := append([]string{"emulator", "--imds-addr", "127.0.0.1:0", "--arm-addr", "127.0.0.1:0", "--env-file", envFile, "--delete-duration", "100ms"}, args...)
+	cmd := exec.Command(bins.azmsi, all...)
+	cmd.Env = baseEnv()
+	p := &emulatorProc{cmd: cmd, envFile: envFile, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	cmd.Stdout = &syncBuffer{}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() { p.kill() })
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(envFile); err == nil {
+			p.env = parseEnvFile(t, b)
+			break
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("the emulator exited before writing its env file: %v\n%s", err, p.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no env file after 30s; emulator stderr:\n%s", p.stderr)
+		}
+	}
+	checkLoopbackEnv(t, p.env)
+	return p
+}
+
+// checkLoopbackEnv fails the test unless the identity and ARM overrides are
+// present and loopback: without them a client would call the real IMDS.
+func checkLoopbackEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, k := range []string{"AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZMSI_ARM_ENDPOINT"} {
+		v := env[k]
+		if v == "" {
+			t.Fatalf("the env file lacks %s; refusing to run any client (it could reach the real endpoint)", k)
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1" && u.Hostname() != "localhost") {
+			t.Fatalf("%s=%q is not a loopback URL", k, v)
+		}
+	}
+	if env["SSL_CERT_FILE"] == "" {
+		t.Fatalf("the env file lacks SSL_CERT_FILE")
+	}
+}
+
+func parseEnvFile(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("env file line %q is not NAME=value", line)
+		}
+		if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+			v = strings.ReplaceAll(v[1:len(v)-1], `'\''`, `'`)
+		}
+		env[k] = v
+	}
+	return env
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *emulatorProc) stop(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil {
+			t.Fatalf("emulator did not exit cleanly on SIGTERM: %v\n%s", err, p.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("emulator still running 15s after SIGTERM")
+	}
+}
+
+// kill sends SIGKILL (kill -9) and reaps the process; idempotent.
+func (p *emulatorProc) kill() {
+	_ = p.cmd.Process.Kill()
+	err := <-p.done
+	p.done <- err
+}
+
+// baseEnv is the environment of every child: no AZURE_* or proxy settings
+// from the developer's shell, only what Go needs to run.
+func baseEnv() []string {
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, k := range []string{"HOME", "TMPDIR"} {
+		if v := os.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r cliResult) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// run runs a binary with the emulator's environment plus extra NAME=value.
+func run(t *testing.T, env map[string]string, bin string, args ...string) cliResult {
+	t.Helper()
+	if env != nil && env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] == "" {
+		t.Fatal("refusing to run a client without AZURE_POD_IDENTITY_AUTHORITY_HOST")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = baseEnv()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running %s %v: %v", bin, args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return cliResult{code, out.String(), errOut.String()}
+}
+
+func azmsi(t *testing.T, env map[string]string, args ...string) cliResult {
+	t.Helper()
+	return run(t, env, bins.azmsi, args...)
+}
+
+func want(t *testing.T, r cliResult, code int, args ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("azmsi %v: want exit %d, got %s", args, code, r)
+	}
+}
+
+func with(env map[string]string, kv ...string) map[string]string {
+	out := make(map[string]string, len(env)+len(kv)/2)
+	for k, v := range env {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
