@@ -129,8 +129,8 @@ func (r ResourceID) Parent() (ResourceID, bool) {
 	p := r
 	switch {
 	case len(r.Types) > 1:
-		p.Types = r.Types[:len(r.Types)-1 : len(r.Types)-1]
-		p.Names = r.Names[:len(r.Names)-1 : len(r.Names)-1]
+		p.Types = r.Types[: len(r.Types)-1 : len(r.Types)-1]
+		p.Names = r.Names[: len(r.Names)-1 : len(r.Names)-1]
 		if len(p.Types) == 0 || !strings.EqualFold(p.Types[0], "locations") || p.ResourceGroup != "" {
 			p.Location = ""
 		}

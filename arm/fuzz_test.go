@@ -1,0 +1,50 @@
+package arm
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzParseErrorBody(f *testing.F) {
+	f.Add(`{"error":{"code":"ResourceGroupNotFound","message":"Resource group 'x' could not be found."}}`, "application/json")
+	f.Add(`{"error":{"code":"AuthorizationFailed","message":"The client 'c' with object id 'o' does not have authorization to perform action 'a/read' over scope '/s' or the scope is invalid."}}`, "")
+	f.Add(`<html><title>502</title></html>`, "text/html")
+	f.Add(`{"code":"x","details":[{"details":[{}]}]}`, "")
+	f.Add("\xff\xfe\x00", "text/plain")
+	f.Fuzz(func(t *testing.T, body, ct string) {
+		h := http.Header{"Content-Type": {ct}}
+		e := newResponseError("GET", "https://h/x", 400, h, []byte(body), "SECRETTOKEN123")
+		msg := e.Error()
+		if !utf8.ValidString(msg) {
+			t.Fatalf("invalid UTF-8 in %q", msg)
+		}
+		if strings.Contains(e.Message, "SECRETTOKEN123") {
+			t.Fatalf("secret in message")
+		}
+		if len(msg) > 3*(2000+1000) {
+			t.Fatalf("message of %d bytes", len(msg))
+		}
+	})
+}
+
+func FuzzParseResourceID(f *testing.F) {
+	f.Add("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/d")
+	f.Add("/subscriptions/s/providers/Microsoft.Compute/locations/eastus/operations/op")
+	f.Add("/providers/Microsoft.Management/managementGroups/mg")
+	f.Add("/subscriptions//x")
+	f.Fuzz(func(t *testing.T, in string) {
+		id, err := ParseResourceID(in)
+		if err != nil {
+			return
+		}
+		again, err := ParseResourceID(id.String())
+		if err != nil || !again.Equal(id) || again.String() != id.String() {
+			t.Fatalf("round trip %q → %q → %v %v", in, id.String(), again, err)
+		}
+		for p, ok := id.Parent(); ok; p, ok = p.Parent() {
+			_ = p.Type()
+		}
+	})
+}
