@@ -135,7 +135,8 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 // ParseConfig decodes and validates a configuration. Unknown fields are
-// rejected so that a typo does not silently fall back to a default.
+// rejected so that a typo does not silently fall back to a default (field
+// names match case-insensitively, as encoding/json does).
 func ParseConfig(data []byte) (*Config, error) {
 	if len(data) > MaxConfigSize {
 		return nil, fmt.Errorf("emulator config: larger than %d bytes; is this the right file?", MaxConfigSize)
@@ -193,6 +194,9 @@ func (c *Config) normalize() error {
 	}
 	if err := checkTags(in.Tags); err != nil {
 		return cfgErr("instance.tags", "%v", err)
+	}
+	if len(in.Tags) == 0 {
+		in.Tags = nil // "tags": {} and no tags are the same
 	}
 
 	if len(c.Identities) == 0 {
@@ -300,6 +304,9 @@ func (c *Config) normalize() error {
 			if err := checkTags(g.Tags); err != nil {
 				return cfgErr(gf+".tags", "%v", err)
 			}
+			if len(g.Tags) == 0 {
+				s.ResourceGroups[j].Tags = nil
+			}
 		}
 	}
 
@@ -381,6 +388,7 @@ func checkLocation(loc string) error {
 	return nil
 }
 
+// checkTags validates tag names and values (protocols.md §12.7).
 func checkTags(tags map[string]string) error {
 	if len(tags) > 50 {
 		return fmt.Errorf("%d tags; at most 50 are allowed", len(tags))
