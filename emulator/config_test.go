@@ -102,7 +102,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"duplicate client id", mutate(t, func(m map[string]any) { at(m, "identities", 2)["clientId"] = strings.ToUpper(conClientID) }), []string{"identities[2]", "clientId", "identities[1]"}},
 		{"duplicate object id", mutate(t, func(m map[string]any) { at(m, "identities", 2)["objectId"] = sysObjectID }), []string{"identities[2]", "objectId", "identities[0]"}},
 		{"bad kind", mutate(t, func(m map[string]any) { at(m, "identities", 1)["kind"] = "User" }), []string{"identities[1]", ".kind", `"system" or "user"`}},
-		{"two system", mutate(t, func(m map[string]any) { at(m, "identities", 1)["kind"] = "system"; delete(at(m, "identities", 1), "resourceId") }), []string{"identities[1]", "at most one"}},
+		{"two system", mutate(t, func(m map[string]any) {
+			at(m, "identities", 1)["kind"] = "system"
+			delete(at(m, "identities", 1), "resourceId")
+		}), []string{"identities[1]", "at most one"}},
 		{"system with other resource id", mutate(t, func(m map[string]any) { at(m, "identities", 0)["resourceId"] = conResID }), []string{"identities[0]", "resourceId", "leave it empty"}},
 		{"user without resource id", mutate(t, func(m map[string]any) { delete(at(m, "identities", 1), "resourceId") }), []string{"identities[1]", "resourceId", "userAssignedIdentities/{name}"}},
 		{"user resource id wrong type", mutate(t, func(m map[string]any) {
@@ -122,7 +125,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"no display name", mutate(t, func(m map[string]any) { at(m, "subscriptions", 0)["displayName"] = " " }), []string{"subscriptions[0].displayName"}},
 		{"bad state", mutate(t, func(m map[string]any) { at(m, "subscriptions", 0)["state"] = "On" }), []string{"subscriptions[0].state", "Enabled"}},
 		{"rg trailing period", mutate(t, func(m map[string]any) { at(m, "subscriptions", 0, "resourceGroups", 1)["name"] = "rg." }), []string{"subscriptions[0].resourceGroups[1].name", "period"}},
-		{"rg too long", mutate(t, func(m map[string]any) { at(m, "subscriptions", 0, "resourceGroups", 1)["name"] = strings.Repeat("a", 91) }), []string{"resourceGroups[1].name", "90"}},
+		{"rg too long", mutate(t, func(m map[string]any) {
+			at(m, "subscriptions", 0, "resourceGroups", 1)["name"] = strings.Repeat("a", 91)
+		}), []string{"resourceGroups[1].name", "90"}},
 		{"rg duplicate", mutate(t, func(m map[string]any) { at(m, "subscriptions", 0, "resourceGroups", 2)["name"] = "RG-DATA" }), []string{"resourceGroups[2].name", "duplicates resourceGroups[1]"}},
 		{"rg location", mutate(t, func(m map[string]any) { at(m, "subscriptions", 1, "resourceGroups", 0)["location"] = "" }), []string{"subscriptions[1].resourceGroups[0].location"}},
 		{"rg tag value", mutate(t, func(m map[string]any) {

@@ -24,7 +24,7 @@ func TestInstanceMetadata(t *testing.T) {
 		"azEnvironment": "AzurePublicCloud", "location": "eastus", "name": "vm-emulated",
 		"resourceGroupName": "rg-web", "subscriptionId": "00000000-0000-0000-0000-000000000001",
 		"resourceId": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-emulated",
-		"vmId": "02aab8a4-74ef-476e-8182-f6d2ba4166a6", "tags": "env:dev;owner:azmsi",
+		"vmId":       "02aab8a4-74ef-476e-8182-f6d2ba4166a6", "tags": "env:dev;owner:azmsi",
 		"vmScaleSetName": "", "osType": "Linux", "vmSize": "Standard_D2s_v3", "zone": "",
 	}
 	for k, v := range want {
