@@ -114,4 +114,3 @@ func (a *armService) getOperation(req *armReq) {
 	}
 	writeEmpty(req.w, http.StatusOK)
 }
-
