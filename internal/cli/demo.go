@@ -87,7 +87,7 @@ func demoFlow(ctx context.Context, f *Factory, w io.Writer, srv *emulator.Server
 	fmt.Fprintf(w, "token:           %s, expires %s, oid %s, appid %s (the token itself is not shown)\n",
 		tok.Type, tok.ExpiresOn.UTC().Format(time.RFC3339), c.ObjectID, c.AppID)
 
-	client, err := arm.New(arm.Options{Credential: armCredential(cred), Endpoint: srv.ARMEndpoint(), HTTPClient: hc, Logger: f.Logger()})
+	client, err := arm.New(arm.Options{Credential: arm.FromIdentity(cred), Endpoint: srv.ARMEndpoint(), HTTPClient: hc, Logger: f.Logger()})
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func (f *Factory) ARM() (*arm.Client, error) {
 		return nil, err
 	}
 	c, err := arm.New(arm.Options{
-		Credential: armCredential(cred),
+		Credential: arm.FromIdentity(cred),
 		Endpoint:   f.cf.armEndpoint,
 		HTTPClient: f.HTTPClient,
 		Logger:     f.Logger(),
