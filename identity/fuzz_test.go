@@ -2,6 +2,7 @@ package identity
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func FuzzIDValidate(f *testing.F) {
 			}
 			return
 		}
-		if value != "" && id.kind != 4 && !strings.Contains(err.Error(), strings.Trim(jsonQuote(value), `"`)) && !strings.Contains(err.Error(), "empty") {
+		if value != "" && id.kind != 4 && !strings.Contains(err.Error(), strconv.Quote(value)) && !strings.Contains(err.Error(), "empty") {
 			t.Fatalf("error does not name the value %q: %v", value, err)
 		}
 	})
@@ -99,5 +100,3 @@ func FuzzScopeToResource(f *testing.F) {
 		}
 	})
 }
-
-func jsonQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
