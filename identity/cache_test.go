@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -87,7 +88,7 @@ func TestCachedTokenAllocs(t *testing.T) {
 }
 
 func BenchmarkCachedToken(b *testing.B) {
-	srv := newFakeIMDS(&testing.T{}, func(w http.ResponseWriter, r *http.Request, n int) { writeJSON(w, 200, tokenBody("tok", "r", 86400)) })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tokenBody("tok", "r", 86400)) }))
 	defer srv.Close()
 	c, err := New(Options{Endpoint: srv.URL, Getenv: func(string) string { return "" }})
 	if err != nil {

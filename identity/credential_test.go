@@ -436,3 +436,37 @@ func TestOwnClientDoesNotFollowRedirectsOfGivenClient(t *testing.T) {
 		t.Fatal("redirect followed")
 	}
 }
+
+func TestBrokenConnectionRetried(t *testing.T) {
+	srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n <= 2 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close() // connected, then no answer: transient, like a 5xx
+			}
+			return
+		}
+		writeJSON(w, 200, tokenBody("tok", "r", 3600))
+	})
+	clock := newFakeClock(true)
+	c := newTestCred(t, srv.URL, clock, Options{})
+	tok, err := c.Token(context.Background(), "r")
+	if err != nil || tok.AccessToken != "tok" {
+		t.Fatalf("Token = %v, %v", tok, err)
+	}
+	if errors.Is(err, ErrUnavailable) || srv.count.Load() != 3 || len(clock.Waits()) != 2 {
+		t.Fatalf("requests %d, waits %v", srv.count.Load(), clock.Waits())
+	}
+
+	// Always broken: gives up after maxRetries with the transport error, not ErrUnavailable.
+	srv2 := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
+	c2 := newTestCred(t, srv2.URL, newFakeClock(true), Options{})
+	_, err = c2.Token(context.Background(), "r")
+	if err == nil || errors.Is(err, ErrUnavailable) || srv2.count.Load() != 6 {
+		t.Fatalf("err = %v after %d requests", err, srv2.count.Load())
+	}
+}

@@ -69,7 +69,8 @@ var expiresOnLayouts = []string{
 //     present but unparseable the response is an error, not a guess;
 //   - else expires_in (string or number) counts from now; neither → error;
 //   - RefreshOn: refresh_in when given and before expiry, else half the
-//     lifetime when the lifetime exceeds 2 h, else 5 minutes before expiry.
+//     lifetime when the lifetime exceeds 2 h, else 5 minutes before expiry
+//     (half the lifetime for tokens living under 5 minutes).
 //
 // Errors never quote the access token.
 func parseTokenResponse(body []byte, now time.Time) (tokenResponse, error) {
@@ -151,7 +152,9 @@ func refreshOn(now, exp time.Time, refreshIn time.Duration) time.Time {
 	}
 	at := exp.Add(-5 * time.Minute)
 	if at.Before(now) {
-		return now
+		// Under 5 minutes of life: refresh at half of it, not at once, or
+		// every call would start another refresh.
+		return now.Add(max(exp.Sub(now), 0) / 2)
 	}
 	return at
 }

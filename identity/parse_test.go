@@ -118,7 +118,8 @@ func TestRefreshOnRule(t *testing.T) {
 		{3 * time.Hour, 0, 90 * time.Minute},
 		{2 * time.Hour, 0, 2*time.Hour - 5*time.Minute},
 		{time.Hour, 0, 55 * time.Minute},
-		{2 * time.Minute, 0, 0},
+		{2 * time.Minute, 0, time.Minute},
+		{-time.Minute, 0, 0},
 		{24 * time.Hour, time.Hour, time.Hour},
 		{time.Hour, 2 * time.Hour, 55 * time.Minute}, // refresh_in beyond expiry ignored
 	}
