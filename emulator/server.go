@@ -206,11 +206,18 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		s.serve(imdsLn, s.imdsHandler(), nil)
 	}
 	if armLn != nil {
-		mux := http.NewServeMux()
-		mux.Handle("/_emulator/", s.controlHandler())
-		mux.Handle("/", s.arm)
+		// Not an http.ServeMux: it answers "//x" paths with a redirect, and a
+		// redirect from these endpoints is never legitimate.
+		control := s.controlHandler()
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := cleanPath(r.URL.Path); p == "/_emulator" || strings.HasPrefix(p, "/_emulator/") {
+				control.ServeHTTP(w, r)
+				return
+			}
+			s.arm.ServeHTTP(w, r)
+		})
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.leaf}}
-		s.serve(tls.NewListener(armLn, tc), s.withLogging("arm", mux), tc)
+		s.serve(tls.NewListener(armLn, tc), s.withLogging("arm", h), tc)
 	}
 	s.stopCtx = context.AfterFunc(ctx, func() { _ = s.Close() })
 	return s, nil

@@ -30,6 +30,9 @@ func TestControlRoutes(t *testing.T) {
 		if r := doRequest(t, s, "GET", base+"/_emulator/reset", nil, ""); r.status != 405 {
 			t.Errorf("%s GET reset: %d", base, r.status)
 		}
+		if r := doRequest(t, s, "GET", base+"//_emulator//healthz/", nil, ""); r.status != 200 {
+			t.Errorf("%s healthz with doubled slashes: %d (never a redirect)", base, r.status)
+		}
 		if r := doRequest(t, s, "GET", base+"/_emulator/nope", nil, ""); r.status != 404 {
 			t.Errorf("%s unknown control route: %d", base, r.status)
 		}
