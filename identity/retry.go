@@ -24,8 +24,8 @@ type retryPolicy struct {
 }
 
 // imdsRetryPolicy follows Microsoft's IMDS guidance (protocols.md §3.4):
-// 404, 410, 429 and 5xx are retried with exponential backoff (≈2, 6, 14, 30,
-// 30 s; five retries), 410 every ~10 s for as long as the budget allows (the
+// 404, 410, 429 and 5xx are retried with exponential backoff (≈2, 6, 14, 25,
+// 25 s; five retries), 410 every ~10 s for as long as the budget allows (the
 // service promises to be back within 70 s), other 4xx never. A refused or
 // unroutable connection is retried once after 50 ms, so off Azure the answer
 // comes in well under a second.
@@ -36,7 +36,7 @@ func imdsRetryPolicy() retryPolicy {
 		},
 		maxRetries:  5,
 		baseDelay:   2 * time.Second,
-		maxDelay:    30 * time.Second,
+		maxDelay:    25 * time.Second, // so five jittered retries (≤ 86 s) fit the default 90 s budget
 		goneDelay:   10 * time.Second,
 		connRetries: 1,
 		connDelay:   50 * time.Millisecond,

@@ -44,7 +44,7 @@ func TestIMDSRetryPolicy(t *testing.T) {
 			t.Errorf("status %d retried", code)
 		}
 	}
-	want := []time.Duration{2 * time.Second, 6 * time.Second, 14 * time.Second, 30 * time.Second, 30 * time.Second}
+	want := []time.Duration{2 * time.Second, 6 * time.Second, 14 * time.Second, 25 * time.Second, 25 * time.Second}
 	for _, code := range []int{404, 429, 500, 503, 599} {
 		for i, w := range want {
 			d, ok := p.statusDelay(code, i+1, http.Header{}, now)
