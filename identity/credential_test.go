@@ -470,3 +470,17 @@ func TestBrokenConnectionRetried(t *testing.T) {
 		t.Fatalf("err = %v after %d requests", err, srv2.count.Load())
 	}
 }
+
+func TestCustomDialerFailureIsUnavailable(t *testing.T) {
+	errRefused := errors.New("custom dialer says no")
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) { return nil, errRefused }}
+	clock := newFakeClock(true)
+	c := newTestCred(t, "http://127.0.0.1:9", clock, Options{HTTPClient: &http.Client{Transport: tr}})
+	_, err := c.Token(context.Background(), "r")
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "custom dialer says no") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(clock.Waits()) != 1 {
+		t.Fatalf("waits = %v, want one short retry", clock.Waits())
+	}
+}

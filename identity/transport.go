@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -110,8 +112,16 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 // transport error is returned with the URL stripped of nothing secret (the
 // query holds only the resource and selector).
 func (c *Credential) roundTrip(req *http.Request) (*exchange, error) {
+	// A failure before any connection was obtained is a connect failure,
+	// whatever the dialer's error type (custom dialers return their own).
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	resp, err := c.client.Do(req)
 	if err != nil {
+		if !connected.Load() && !isDialFailure(err) && req.Context().Err() == nil {
+			err = &connectError{err}
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -143,11 +153,19 @@ func (c *Credential) logAttempt(req *http.Request, ex *exchange, err error, atte
 	c.log.Debug("identity request", args...)
 }
 
+// connectError marks a transport error that happened before a connection
+// was established.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
 // isDialFailure reports a failure to connect at all: refused, unreachable,
 // dial timeout. Failures after connecting are not included.
 func isDialFailure(err error) bool {
 	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
+	var ce *connectError
+	if errors.As(err, &op) && op.Op == "dial" || errors.As(err, &ce) {
 		return true
 	}
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
