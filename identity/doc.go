@@ -7,12 +7,12 @@
 //
 // # Hosts
 //
-//	Host                      Endpoint                                    Status
-//	Azure VM / VMSS / AKS     IMDS  http://169.254.169.254                supported
-//	App Service, Functions    IDENTITY_ENDPOINT + IDENTITY_HEADER          planned
-//	Cloud Shell, Azure ML     MSI_ENDPOINT (+ MSI_SECRET)                  planned
-//	Azure Arc                 IDENTITY_ENDPOINT + IMDS_ENDPOINT            planned
-//	Service Fabric            IDENTITY_ENDPOINT + IDENTITY_SERVER_THUMBPRINT planned
+//	Host                     Endpoint                                         Status
+//	Azure VM / VMSS / AKS    IMDS http://169.254.169.254                      supported
+//	App Service, Functions   IDENTITY_ENDPOINT + IDENTITY_HEADER              planned
+//	Cloud Shell, Azure ML    MSI_ENDPOINT (+ MSI_SECRET)                      planned
+//	Azure Arc                IDENTITY_ENDPOINT + IMDS_ENDPOINT                planned
+//	Service Fabric           IDENTITY_ENDPOINT + IDENTITY_SERVER_THUMBPRINT   planned
 //
 // # Endpoint and environment
 //
