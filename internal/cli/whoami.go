@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -193,5 +192,3 @@ func firstLine(s string) string {
 func isIMDSLike(s identity.SourceInfo) bool {
 	return strings.Contains(strings.ToUpper(s.Name), "IMDS")
 }
-
-var errNoInstance = errors.New("no instance metadata")
