@@ -453,6 +453,37 @@ scenarios_netns_appservice() {
 	stop_emulator
 }
 
+# The seed sample's code lines must be in python/seed_sample.py unchanged and
+# in order (comments aside); shared/seed/example.py sits beside the repo.
+scenario_seed_unchanged() {
+	local name=seed-sample-unchanged seed=$ROOT/../shared/seed/example.py
+	selected "$name" || return 0
+	SCEN_T0=$SECONDS
+	if [ ! -f "$seed" ]; then
+		skip "$name" "$seed not found (run from a checkout with shared/ beside it)"
+		return
+	fi
+	local code='/^[[:space:]]*#/d; /^[[:space:]]*$/d'
+	if diff <(sed "$code" "$seed") <(sed "$code" "$HERE/python/seed_sample.py") >"$WORK/log/$name.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "python/seed_sample.py differs from the seed sample" "$WORK/log/$name.out"
+	fi
+}
+
+# Namespaces left by a run that was killed (named after its pid) are removed.
+remove_stale_namespaces() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^azmsi-interop-[0-9]*$'); do
+		pid=${ns#azmsi-interop-}
+		if ! kill -0 "$pid" 2>/dev/null; then
+			say "removing stale namespace $ns"
+			ip netns del "$ns" 2>/dev/null
+			rm -rf "/etc/netns/$ns"
+		fi
+	done
+}
+
 # --- main ------------------------------------------------------------------------
 
 main() {
@@ -464,7 +495,9 @@ main() {
 		fail setup-build "go build failed"
 	else
 		say "versions: $(/usr/bin/az version --query '"azure-cli"' -o tsv 2>/dev/null | sed 's/^/azure-cli /'); $("$PY" -c 'import msrestazure, azure.identity; print("msrestazure", msrestazure.__version__, "azure-identity", azure.identity.__version__)' 2>&1)"
+		scenario_seed_unchanged
 		scenario_go_tests
+		remove_stale_namespaces
 		if make_netns; then
 			scenarios_python_env
 			scenarios_netns_imds
