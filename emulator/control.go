@@ -10,7 +10,7 @@ import (
 // controlHandler serves /_emulator/* on both listeners:
 //
 //	GET  /_emulator/healthz  {"status":"ok"}
-//	POST /_emulator/reset    restore the configuration the server started with
+//	POST /_emulator/reset    restore the start configuration and ARM state (counters are kept)
 //	POST /_emulator/config   replace the configuration (body: config JSON)
 //	GET  /_emulator/config   the current configuration
 //	GET  /_emulator/stats    request counters (Stats)
