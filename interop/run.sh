@@ -290,7 +290,7 @@ verify_netns() {
 # AZURE_*) leaks in.
 in_ns() {
 	ip netns exec "$NS" env -i PATH=/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin \
-		HOME="$WORK/home" LANG=C.UTF-8 \
+		HOME="$WORK/home" LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
 		SSL_CERT_FILE="$NS_CA" REQUESTS_CA_BUNDLE="$NS_CA" "${NS_EXTRA_ENV[@]}" \
 		timeout "$CLIENT_TIMEOUT" "$@"
 }
