@@ -66,7 +66,18 @@ type Options struct {
 	// Getenv reads environment variables. nil → os.Getenv.
 	Getenv func(string) string
 
-	// Later: Host (force a host), ArcKeyDir, … for non-IMDS sources.
+	// Host forces a managed-identity host instead of detecting it: one of
+	// "imds", "appservice", "appservice2017", "cloudshell", "arc",
+	// "servicefabric", "azureml" (see Hosts and Detect). With a non-IMDS
+	// host, Endpoint (when set) replaces the token URL from the
+	// environment; the host's secrets still come from the environment.
+	Host string
+
+	// ArcKeyDir is the only folder whose .key files an Azure Arc challenge
+	// may name. Default: $AZMSI_ARC_KEY_DIR, else the platform's
+	// (/var/opt/azcmagent/tokens on Linux,
+	// %ProgramData%\AzureConnectedMachineAgent\Tokens on Windows).
+	ArcKeyDir string
 }
 
 // Clock is the time seam: tests inject a fake to drive expiry, refresh and
@@ -125,7 +136,7 @@ func New(o Options) (*Credential, error) {
 		return nil, err
 	}
 	if !src.supports(o.ID.Kind()) {
-		return nil, fmt.Errorf("identity: %s cannot select an identity by %s", src.info().Name, o.ID.Kind())
+		return nil, fmt.Errorf("identity: %s cannot select an identity by %s; it supports: %s", src.info().Name, o.ID.Kind(), supportedKinds(src))
 	}
 	if o.DialTimeout < 0 || o.RetryBudget < 0 {
 		return nil, fmt.Errorf("identity: DialTimeout (%s) and RetryBudget (%s) must not be negative", o.DialTimeout, o.RetryBudget)
@@ -151,13 +162,33 @@ func New(o Options) (*Credential, error) {
 		cl.CheckRedirect = noRedirect
 		c.client = &cl
 	}
+	if tn, ok := src.(clientTuner); ok {
+		base := c.transport
+		if base == nil {
+			var ok bool
+			if base, ok = c.client.Transport.(*http.Transport); !ok {
+				if c.client.Transport != nil {
+					return nil, fmt.Errorf("identity: %s pins its server certificate and needs an *http.Transport in Options.HTTPClient, got %T", src.info().Name, c.client.Transport)
+				}
+				_, base = newHTTPClient(defaultDialTimeout)
+			}
+		}
+		c.client, c.transport = tn.tune(base)
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
 
-// selectSource picks the managed-identity protocol. Today only IMDS exists;
-// other hosts are detected here first (see source.go).
+// selectSource picks the managed-identity protocol: Options.Host, else
+// detection (detect.go); IMDS resolves its endpoint here.
 func selectSource(o Options, getenv func(string) string) (source, error) {
+	host, hostReason, err := chooseHost(o, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if host != HostIMDS {
+		return hostSource(host, hostReason, o, getenv)
+	}
 	endpoint, reason := o.Endpoint, "Options.Endpoint"
 	if endpoint == "" {
 		if v := strings.TrimSpace(getenv(envPodIdentityHost)); v != "" {
@@ -270,11 +301,17 @@ func (c *Credential) endpoint() string { return c.src.info().Endpoint }
 // acquire runs one token acquisition: request with retries, then mapping
 // and checks.
 func (c *Credential) acquire(ctx context.Context, resource string) (Token, error) {
-	ex, err := c.send(ctx, func(ctx context.Context) (*http.Request, error) {
+	build := func(ctx context.Context) (*http.Request, error) {
 		return c.src.tokenRequest(ctx, resource, c.id)
-	}, c.src.retryPolicy())
+	}
+	ex, err := c.send(ctx, build, c.src.retryPolicy())
 	if err != nil {
 		return Token{}, err
+	}
+	if ch, ok := c.src.(challenger); ok {
+		if ex, err = c.answerChallenge(ctx, ch, ex, build); err != nil {
+			return Token{}, err
+		}
 	}
 	return c.tokenFromExchange(ex, resource, c.clock.Now())
 }

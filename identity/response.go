@@ -75,9 +75,16 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 			e.Code = sanitize(code, 80)
 		} else if len(w.Error) > 0 && w.Error[0] == '{' {
 			// {"error":{"code":…,"message":…}} as Azure front ends send.
-			var inner struct{ Code, Message string }
+			// Service Fabric adds correlationId inside.
+			var inner struct {
+				Code, Message string
+				CorrelationID string `json:"correlationId"`
+			}
 			if json.Unmarshal(w.Error, &inner) == nil {
 				e.Code, w.Message = sanitize(inner.Code, 80), inner.Message
+				if w.CorrelationID == "" {
+					w.CorrelationID = inner.CorrelationID
+				}
 			}
 		}
 		desc := w.ErrorDescription
@@ -111,6 +118,11 @@ func (c *Credential) tokenFromExchange(ex *exchange, resource string, now time.T
 	}
 	if !r.ExpiresOn.After(now) {
 		return Token{}, fmt.Errorf("identity: %s at %s returned a token that expired at %s (now %s); check the clock of this machine", name, c.endpoint(), r.ExpiresOn.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if ec, ok := c.src.(echoChecker); ok {
+		if err := ec.checkEcho(c.id, r); err != nil {
+			return Token{}, err
+		}
 	}
 	if err := checkIdentity(c.id, r.AccessToken, name); err != nil {
 		return Token{}, err

@@ -29,7 +29,8 @@ import (
 
 // SourceInfo describes the endpoint a Credential talks to.
 type SourceInfo struct {
-	Name     string // "IMDS"
+	Name     string // "IMDS", "App Service", "Azure Arc", …
+	Host     string // HostIMDS, HostAppService, … (see Hosts)
 	Endpoint string // base URL, e.g. http://169.254.169.254
 	Reason   string // why this source and endpoint were chosen
 }

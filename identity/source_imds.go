@@ -26,7 +26,7 @@ type imdsSource struct {
 }
 
 func (s *imdsSource) info() SourceInfo {
-	return SourceInfo{Name: "IMDS", Endpoint: s.endpoint, Reason: s.reason}
+	return SourceInfo{Name: "IMDS", Host: HostIMDS, Endpoint: s.endpoint, Reason: s.reason}
 }
 
 func (s *imdsSource) hostNoun() string { return "VM" }

@@ -71,6 +71,9 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, fmt.Errorf("identity: %s request to %s: %w", c.src.info().Name, c.endpoint(), ctx.Err())
+		case err != nil && errors.Is(err, ErrThumbprintMismatch):
+			// A security failure, not an absent endpoint: never retried.
+			return nil, fmt.Errorf("identity: %s at %s: %w; the request (and its secret) was not sent", c.src.info().Name, c.endpoint(), ErrThumbprintMismatch)
 		case errors.Is(err, errTooLarge):
 			return nil, unavailableError(c.src.info().Name, c.endpoint(), "the response body exceeds %d bytes; this is not a managed-identity endpoint", maxBody)
 		case err != nil && isDialFailure(err):

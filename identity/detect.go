@@ -1,0 +1,298 @@
+package identity
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Host names accepted by Options.Host and reported by Detect and
+// SourceInfo.Host.
+const (
+	HostIMDS           = "imds"           // Azure VM, VM scale set, AKS node
+	HostAppService     = "appservice"     // App Service, Functions, Container Apps (2019-08-01)
+	HostAppService2017 = "appservice2017" // App Service legacy protocol (2017-09-01)
+	HostCloudShell     = "cloudshell"     // Azure Cloud Shell
+	HostArc            = "arc"            // Azure Arc-enabled server (himds)
+	HostServiceFabric  = "servicefabric"  // Service Fabric application
+	HostAzureML        = "azureml"        // Azure Machine Learning compute
+)
+
+// Hosts lists every host name Options.Host accepts, in detection order.
+func Hosts() []string {
+	return []string{HostServiceFabric, HostAppService, HostAppService2017, HostAzureML, HostCloudShell, HostArc, HostIMDS}
+}
+
+// Environment variables read by detection (protocols.md §2.1).
+const (
+	envIdentityEndpoint = "IDENTITY_ENDPOINT"
+	envIdentityHeader   = "IDENTITY_HEADER"
+	envSFThumbprint     = "IDENTITY_SERVER_THUMBPRINT"
+	envIMDSEndpoint     = "IMDS_ENDPOINT"
+	envMSIEndpoint      = "MSI_ENDPOINT"
+	envMSISecret        = "MSI_SECRET"
+	envMLDefaultClient  = "DEFAULT_IDENTITY_CLIENT_ID"
+	envAppSiteName      = "APPSETTING_WEBSITE_SITE_NAME"
+	envSiteName         = "WEBSITE_SITE_NAME"
+	// EnvArcKeyDir is azmsi's own variable naming the folder Arc key files
+	// must live in, the fallback for Options.ArcKeyDir (the emulator sets it
+	// so a laptop accepts the emulator's key folder).
+	EnvArcKeyDir = "AZMSI_ARC_KEY_DIR"
+)
+
+// hostDisplayName is the name reported in SourceInfo.Name and errors.
+var hostDisplayName = map[string]string{
+	HostIMDS:           "IMDS",
+	HostAppService:     "App Service",
+	HostAppService2017: "App Service (2017-09-01)",
+	HostCloudShell:     "Cloud Shell",
+	HostArc:            "Azure Arc",
+	HostServiceFabric:  "Service Fabric",
+	HostAzureML:        "Azure ML",
+}
+
+// Detection is the host Detect chose and why. It holds no secret: variables
+// are named, never quoted.
+type Detection struct {
+	Host     string   // one of the Host* constants
+	Name     string   // display name, e.g. "App Service"
+	Evidence []string // variables (non-empty) and files that led to the choice
+	Reason   string   // one sentence, e.g. "IDENTITY_ENDPOINT and IDENTITY_HEADER are set, IDENTITY_SERVER_THUMBPRINT is not"
+}
+
+// Detect reports which managed-identity host this process runs on, from the
+// environment (read through getenv; nil → os.Getenv) and the Arc agent's
+// binary, without sending any request. The order (a variable counts only
+// when non-empty) is MSAL Go's, refined for the 2017-09-01 protocol:
+//
+//  1. IDENTITY_ENDPOINT + IDENTITY_HEADER → Service Fabric when
+//     IDENTITY_SERVER_THUMBPRINT is also set, else App Service (2019-08-01);
+//  2. else MSI_ENDPOINT → with MSI_SECRET: App Service (2017-09-01) when
+//     APPSETTING_WEBSITE_SITE_NAME or WEBSITE_SITE_NAME is set, else Azure ML;
+//     without MSI_SECRET: Cloud Shell;
+//  3. else Azure Arc when IDENTITY_ENDPOINT + IMDS_ENDPOINT are set or the
+//     himds agent is installed;
+//  4. else IMDS.
+func Detect(getenv func(string) string) Detection {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return detect(getenv, fileExists)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// detect is Detect with the file test injectable.
+func detect(getenv func(string) string, exists func(string) bool) Detection {
+	set := func(name string) bool { return strings.TrimSpace(getenv(name)) != "" }
+	d := func(host, reason string, evidence ...string) Detection {
+		return Detection{Host: host, Name: hostDisplayName[host], Evidence: evidence, Reason: reason}
+	}
+	switch {
+	case set(envIdentityEndpoint) && set(envIdentityHeader) && set(envSFThumbprint):
+		return d(HostServiceFabric, "IDENTITY_ENDPOINT, IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT are set",
+			envIdentityEndpoint, envIdentityHeader, envSFThumbprint)
+	case set(envIdentityEndpoint) && set(envIdentityHeader):
+		return d(HostAppService, "IDENTITY_ENDPOINT and IDENTITY_HEADER are set (no IDENTITY_SERVER_THUMBPRINT)",
+			envIdentityEndpoint, envIdentityHeader)
+	case set(envMSIEndpoint) && set(envMSISecret):
+		for _, site := range []string{envAppSiteName, envSiteName} {
+			if set(site) {
+				return d(HostAppService2017, "MSI_ENDPOINT and MSI_SECRET are set (no IDENTITY_ENDPOINT/IDENTITY_HEADER) and "+site+" marks App Service",
+					envMSIEndpoint, envMSISecret, site)
+			}
+		}
+		if set(envMLDefaultClient) {
+			return d(HostAzureML, "MSI_ENDPOINT and MSI_SECRET are set and DEFAULT_IDENTITY_CLIENT_ID marks Azure ML",
+				envMSIEndpoint, envMSISecret, envMLDefaultClient)
+		}
+		return d(HostAzureML, "MSI_ENDPOINT and MSI_SECRET are set with no App Service variable: Azure ML (as MSAL Go decides; the 2017-09-01 protocol is the same for legacy App Service)",
+			envMSIEndpoint, envMSISecret)
+	case set(envMSIEndpoint):
+		return d(HostCloudShell, "MSI_ENDPOINT is set without MSI_SECRET", envMSIEndpoint)
+	case set(envIdentityEndpoint) && set(envIMDSEndpoint):
+		return d(HostArc, "IDENTITY_ENDPOINT and IMDS_ENDPOINT are set", envIdentityEndpoint, envIMDSEndpoint)
+	}
+	for _, p := range himdsPaths(getenv) {
+		if exists(p) {
+			return d(HostArc, "the Azure Arc agent is installed ("+p+")", p)
+		}
+	}
+	if set(envPodIdentityHost) {
+		return d(HostIMDS, "no managed-identity host variable is set; AZURE_POD_IDENTITY_AUTHORITY_HOST points at an IMDS", envPodIdentityHost)
+	}
+	return d(HostIMDS, "no managed-identity host variable is set and no Arc agent is installed: Azure VM IMDS")
+}
+
+// himdsPaths are where the Arc agent's binary lives (protocols.md §2.2;
+// MSAL Go and MSAL Python disagree on Windows, so both are checked).
+func himdsPaths(getenv func(string) string) []string {
+	switch runtime.GOOS {
+	case "linux":
+		return []string{"/opt/azcmagent/bin/himds"}
+	case "windows":
+		var out []string
+		for _, v := range []string{"ProgramFiles", "ProgramData"} {
+			if dir := getenv(v); dir != "" {
+				out = append(out, filepath.Join(dir, "AzureConnectedMachineAgent", "himds.exe"))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// defaultArcKeyDir is the platform's Arc token folder, "" where Arc does not
+// exist.
+func defaultArcKeyDir(getenv func(string) string) string {
+	switch runtime.GOOS {
+	case "linux":
+		return "/var/opt/azcmagent/tokens"
+	case "windows":
+		if pd := getenv("ProgramData"); pd != "" {
+			return filepath.Join(pd, "AzureConnectedMachineAgent", "Tokens")
+		}
+	}
+	return ""
+}
+
+// hostSource builds the source of a non-IMDS host. endpointOverride
+// (Options.Endpoint when Options.Host forces the host) replaces the token
+// URL from the environment.
+func hostSource(host, reason string, o Options, getenv func(string) string) (source, error) {
+	name := hostDisplayName[host]
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	endpoint := func(envName, fallback string) (string, error) {
+		v, from := o.Endpoint, "Options.Endpoint"
+		if v == "" {
+			v, from = env(envName), envName
+		}
+		if v == "" {
+			v, from = fallback, "the default "+name+" address"
+		}
+		if v == "" {
+			return "", fmt.Errorf("identity: %s needs %s (the token endpoint URL), which is not set", name, envName)
+		}
+		u, err := normalizeEndpoint(v)
+		if err != nil {
+			return "", fmt.Errorf("identity: %s endpoint %q (from %s) %v", name, v, from, err)
+		}
+		return u, nil
+	}
+	secret := func(envName string) (string, error) {
+		v := getenv(envName) // not trimmed: sent verbatim
+		if strings.TrimSpace(v) == "" {
+			return "", fmt.Errorf("identity: %s needs the secret %s, which is not set", name, envName)
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return "", fmt.Errorf("identity: %s holds a line break or NUL, which cannot be sent in a header", envName)
+		}
+		return v, nil
+	}
+	switch host {
+	case HostAppService:
+		ep, err := endpoint(envIdentityEndpoint, "")
+		if err != nil {
+			return nil, err
+		}
+		sec, err := secret(envIdentityHeader)
+		if err != nil {
+			return nil, err
+		}
+		return &appServiceSource{endpoint: ep, secret: sec, reason: reason}, nil
+	case HostAppService2017, HostAzureML:
+		ep, err := endpoint(envMSIEndpoint, "")
+		if err != nil {
+			return nil, err
+		}
+		sec, err := secret(envMSISecret)
+		if err != nil {
+			return nil, err
+		}
+		s := &msi2017Source{host: host, endpoint: ep, secret: sec, reason: reason}
+		if host == HostAzureML {
+			s.defaultClientID = env(envMLDefaultClient)
+		}
+		return s, nil
+	case HostCloudShell:
+		ep, err := endpoint(envMSIEndpoint, "")
+		if err != nil {
+			return nil, err
+		}
+		return &cloudShellSource{endpoint: ep, reason: reason}, nil
+	case HostArc:
+		ep, err := endpoint(envIdentityEndpoint, defaultArcEndpoint)
+		if err != nil {
+			return nil, err
+		}
+		dir := o.ArcKeyDir
+		if dir == "" {
+			dir = env(EnvArcKeyDir)
+		}
+		if dir == "" {
+			dir = defaultArcKeyDir(getenv)
+		}
+		if dir != "" && !filepath.IsAbs(dir) {
+			return nil, fmt.Errorf("identity: the Azure Arc key folder %q must be an absolute path", dir)
+		}
+		return &arcSource{endpoint: ep, keyDir: dir, reason: reason}, nil
+	case HostServiceFabric:
+		ep, err := endpoint(envIdentityEndpoint, "")
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(ep, "https://") {
+			return nil, fmt.Errorf("identity: the Service Fabric endpoint %q must use HTTPS", ep)
+		}
+		sec, err := secret(envIdentityHeader)
+		if err != nil {
+			return nil, err
+		}
+		tp := env(envSFThumbprint)
+		if tp == "" {
+			return nil, fmt.Errorf("identity: Service Fabric needs %s, which is not set", envSFThumbprint)
+		}
+		pin, err := parseThumbprint(tp)
+		if err != nil {
+			return nil, err
+		}
+		return &serviceFabricSource{endpoint: ep, secret: sec, thumbprint: pin, reason: reason}, nil
+	}
+	return nil, fmt.Errorf("identity: unknown host %q; use one of %s", host, strings.Join(Hosts(), ", "))
+}
+
+// chooseHost decides the host: Options.Host when set, else IMDS when
+// Options.Endpoint is set (an explicit IMDS address beats the
+// environment), else Detect.
+func chooseHost(o Options, getenv func(string) string) (host, reason string, err error) {
+	if h := strings.ToLower(strings.TrimSpace(o.Host)); h != "" {
+		if _, ok := hostDisplayName[h]; !ok {
+			return "", "", fmt.Errorf("identity: unknown Options.Host %q; use one of %s", o.Host, strings.Join(Hosts(), ", "))
+		}
+		return h, "Options.Host is " + h, nil
+	}
+	if o.Endpoint != "" {
+		return HostIMDS, "", nil
+	}
+	d := detect(getenv, fileExists)
+	if d.Host == HostIMDS {
+		return HostIMDS, "", nil // the IMDS branch explains its endpoint
+	}
+	return d.Host, d.Reason, nil
+}
+
+// supportedKinds lists the ID kinds src accepts, for messages.
+func supportedKinds(src source) string {
+	var out []string
+	for _, k := range []IDKind{SystemAssigned, ClientIDKind, ObjectIDKind, ResourceIDKind} {
+		if src.supports(k) {
+			out = append(out, k.String())
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,107 @@
+package identity
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+const serviceFabricAPIVersion = "2019-07-01-preview"
+
+// ErrThumbprintMismatch is matched (errors.Is) when the Service Fabric
+// endpoint's certificate does not have the SHA-1 thumbprint given in
+// IDENTITY_SERVER_THUMBPRINT. The request is not sent.
+var ErrThumbprintMismatch = errors.New("TLS certificate thumbprint from Service Fabric did not match IDENTITY_SERVER_THUMBPRINT")
+
+// serviceFabricSource speaks Service Fabric's managed-identity protocol
+// (protocols.md §8): HTTPS to IDENTITY_ENDPOINT, whose self-signed
+// certificate is trusted only by its SHA-1 thumbprint, the secret
+// IDENTITY_HEADER in the "Secret" header. The cluster fixes the identity,
+// so no selector exists.
+type serviceFabricSource struct {
+	endpoint   string   // full https token URL
+	secret     string   // IDENTITY_HEADER; only ever put in the request header
+	thumbprint [20]byte // SHA-1 of the leaf certificate's DER
+	reason     string
+}
+
+func (s *serviceFabricSource) info() SourceInfo {
+	return SourceInfo{Name: hostDisplayName[HostServiceFabric], Host: HostServiceFabric, Endpoint: s.endpoint, Reason: s.reason}
+}
+
+func (s *serviceFabricSource) hostNoun() string         { return "Service Fabric application" }
+func (s *serviceFabricSource) supports(k IDKind) bool   { return k == SystemAssigned }
+func (s *serviceFabricSource) retryPolicy() retryPolicy { return serviceFabricRetryPolicy() }
+
+func (s *serviceFabricSource) tokenRequest(ctx context.Context, resource string, _ ID) (*http.Request, error) {
+	q := url.Values{}
+	q.Set("api-version", serviceFabricAPIVersion)
+	q.Set("resource", resource)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Secret", s.secret)
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// parseThumbprint normalizes IDENTITY_SERVER_THUMBPRINT: ':' and spaces
+// removed, 40 hex digits, any case.
+func parseThumbprint(v string) ([20]byte, error) {
+	var out [20]byte
+	s := strings.Map(func(r rune) rune {
+		if r == ':' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, v)
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(out) {
+		return out, fmt.Errorf("identity: %s must be a SHA-1 certificate thumbprint (40 hex digits, ':' and spaces allowed), got %d characters", envSFThumbprint, len(strings.TrimSpace(v)))
+	}
+	copy(out[:], b)
+	return out, nil
+}
+
+// clientTuner is implemented by sources that need their own transport.
+// tune receives the credential's transport (own, or the caller's) and
+// returns the client and transport to use instead.
+type clientTuner interface {
+	tune(base *http.Transport) (*http.Client, *http.Transport)
+}
+
+// tune clones base into a dedicated transport (its own connection pool, so
+// no connection verified otherwise is ever reused) whose TLS check is the
+// thumbprint pin instead of chain verification, and which follows no
+// redirect: a redirect would carry the Secret header elsewhere.
+func (s *serviceFabricSource) tune(base *http.Transport) (*http.Client, *http.Transport) {
+	t := base.Clone()
+	pin := s.thumbprint
+	t.TLSClientConfig = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// Chain verification is replaced by the pin below: the certificate is
+		// self-signed by design (protocols.md §8).
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return ErrThumbprintMismatch
+			}
+			sum := sha1.Sum(cs.PeerCertificates[0].Raw)
+			if subtle.ConstantTimeCompare(sum[:], pin[:]) != 1 {
+				return ErrThumbprintMismatch
+			}
+			return nil
+		},
+	}
+	t.TLSHandshakeTimeout = 10 * time.Second
+	return &http.Client{Transport: t, CheckRedirect: noRedirect}, t
+}
