@@ -1,0 +1,181 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/azmsi/azmsi/emulator"
+	"github.com/azmsi/azmsi/identity"
+	"github.com/azmsi/azmsi/internal/testenv"
+)
+
+// The emulator's default identities (emulator/default.json).
+const (
+	systemClientID = "11111111-1111-1111-1111-111111111111"
+	contributorID  = "22222222-2222-2222-2222-222222222222"
+	contributorOID = "22222222-2222-2222-2222-aaaaaaaaaaaa"
+	readerID       = "33333333-3333-3333-3333-333333333333"
+	armResource    = "https://management.azure.com/"
+	vaultResource  = "https://vault.azure.net"
+)
+
+func startEmulator(t testing.TB, o emulator.Options) *emulator.Server {
+	t.Helper()
+	o.ARMAddr = "-"
+	srv, err := emulator.Start(context.Background(), o)
+	if err != nil {
+		t.Fatalf("emulator.Start: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// testBroker is a broker serving on a loopback port.
+type testBroker struct {
+	*Broker
+	url string
+}
+
+// startBroker runs a broker in front of upstream (a base URL) on
+// 127.0.0.1:0. Its upstream client is loopback-only.
+func startBroker(t testing.TB, upstream string, o Options) *testBroker {
+	t.Helper()
+	o.Upstream.Endpoint = upstream
+	if o.Upstream.HTTPClient == nil {
+		o.Upstream.HTTPClient = testenv.LoopbackOnlyClient(nil)
+	}
+	o.Upstream.Getenv = func(string) string { return "" }
+	b, err := New(o)
+	if err != nil {
+		t.Fatalf("broker.New: %v", err)
+	}
+	l, err := ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, b, l, "http://"+l.Addr().String())
+}
+
+func serve(t testing.TB, b *Broker, l net.Listener, url string) *testBroker {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(l) }()
+	t.Cleanup(func() {
+		_ = b.Close()
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
+		}
+	})
+	return &testBroker{Broker: b, url: url}
+}
+
+// client is a credential pointed at the broker, as a separate process
+// would have: its own cache and connections.
+func client(t testing.TB, url string, id identity.ID) *identity.Credential {
+	t.Helper()
+	c, err := identity.New(identity.Options{
+		ID:          id,
+		Endpoint:    url,
+		HTTPClient:  testenv.LoopbackOnlyClient(nil),
+		RetryBudget: 5 * time.Second,
+		Getenv:      func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// get sends a raw GET to the broker and decodes the JSON answer.
+func get(t testing.TB, hc *http.Client, url string, header http.Header) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("answer %d is not JSON: %q", resp.StatusCode, body)
+	}
+	return resp.StatusCode, m
+}
+
+func meta() http.Header { return http.Header{"Metadata": {"true"}} }
+
+// fakeClock is a manual clock: After fires when Advance passes its time.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []fakeWaiter
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
+	return ch
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.now) {
+			w.ch <- c.now
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	c.waiters = kept
+}
+
+// eventually polls cond (every 10ms, up to 20s of real time), calling step
+// before each poll.
+func eventually(t testing.TB, what string, step func(), cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		if step != nil {
+			step()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
