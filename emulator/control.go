@@ -15,6 +15,7 @@ import (
 //	GET  /_emulator/config   the current configuration
 //	GET  /_emulator/stats    request counters (Stats)
 //	GET  /_emulator/keys     JWKS of the token-signing key
+//	GET, PUT, DELETE /_emulator/faults  fault injection (faults_control.go)
 //
 // Control routes need no authentication: the emulator listens on loopback.
 func (s *Server) controlHandler() http.Handler {
@@ -39,6 +40,8 @@ func (s *Server) controlHandler() http.Handler {
 			if allow(http.MethodGet) {
 				writeJSON(w, http.StatusOK, s.Stats())
 			}
+		case "/faults":
+			s.serveFaultsControl(w, r)
 		case "/keys":
 			if allow(http.MethodGet) {
 				writeJSON(w, http.StatusOK, s.jwks())
@@ -81,7 +84,7 @@ func (s *Server) controlHandler() http.Handler {
 			}
 			writeJSON(w, http.StatusOK, map[string]string{"status": "loaded"})
 		default:
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no control route /_emulator" + route + " (have healthz, reset, config, stats, keys)"})
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no control route /_emulator" + route + " (have healthz, reset, config, stats, keys, faults)"})
 		}
 	})
 }

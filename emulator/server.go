@@ -57,6 +57,10 @@ type Options struct {
 	// Logger receives one line per request; nil discards. Tokens,
 	// Authorization headers and bodies are never logged.
 	Logger *slog.Logger
+	// Faults injects failures per endpoint family (ParseFaults,
+	// docs/reliability.md); nil injects none. Changeable at run time with
+	// SetFaults or /_emulator/faults.
+	Faults *Faults
 }
 
 const (
@@ -102,6 +106,7 @@ type Server struct {
 	cfgMu   sync.Mutex             // serialises config swaps with arm.reset
 
 	stats  stats
+	faults *faultInjector
 	keys   *signingKey
 	certs  *tlsMaterial
 	tokens *tokenCache
@@ -136,6 +141,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
 		return nil, errors.New("emulator: TLSCertFile and TLSKeyFile must be set together")
 	}
+	if err := o.Faults.Validate(); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	var cfg *Config
 	if o.Config == nil {
 		cfg = DefaultConfig()
@@ -154,6 +162,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s := &Server{opts: o, logger: o.Logger, initial: cfg, tokens: newTokenCache()}
 	s.cfg.Store(cfg)
 	s.stats.init()
+	s.faults = newFaultInjector(s, o.Faults)
 
 	var err error
 	if s.keys, err = loadOrCreateSigningKey(o.StateDir); err != nil {
@@ -203,7 +212,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 
 	if imdsLn != nil {
-		s.serve(imdsLn, s.imdsHandler(), nil)
+		s.serve(s.faults.gate("imds", imdsLn), s.withFaults("imds", s.imdsHandler()), nil)
 	}
 	if armLn != nil {
 		// Not an http.ServeMux: it answers "//x" paths with a redirect, and a
@@ -217,8 +226,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			s.arm.ServeHTTP(w, r)
 		})
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.leaf}}
-		s.serve(tls.NewListener(armLn, tc), s.withLogging("arm", h), tc)
+		s.serve(tls.NewListener(s.faults.gate("arm", armLn), tc), s.withLogging("arm", s.withFaults("arm", h)), tc)
 	}
+	s.faults.log(s.logger)
 	s.stopCtx = context.AfterFunc(ctx, func() { _ = s.Close() })
 	return s, nil
 }
@@ -250,6 +260,9 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		if s.stopCtx != nil {
 			s.stopCtx()
+		}
+		if s.faults != nil {
+			s.faults.close()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()

@@ -16,6 +16,8 @@ type Stats struct {
 	ARMRequests int64 `json:"armRequests"`
 	// Tokens counts successful token responses per identity and resource.
 	Tokens []TokenCount `json:"tokens"`
+	// Faults counts injected faults per "family:kind" (e.g. "imds:500").
+	Faults map[string]int64 `json:"faults,omitempty"`
 }
 
 // TokenCount is the number of tokens handed out for one identity and resource.
@@ -57,6 +59,11 @@ func (s *Server) Stats() Stats {
 		TokensMinted:  s.stats.tokensMinted.Load(),
 		ARMRequests:   s.stats.armRequests.Load(),
 		Tokens:        []TokenCount{},
+	}
+	if s.faults != nil {
+		if c := s.faults.counters(); len(c) > 0 {
+			out.Faults = c
+		}
 	}
 	s.stats.mu.Lock()
 	for k, n := range s.stats.served {
