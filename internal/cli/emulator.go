@@ -37,6 +37,7 @@ type EmulatorOptions struct {
 	RequestBudget    int
 	AllowNonLoopback bool
 	Quiet            bool
+	Faults           string
 }
 
 // NewCmdEmulator builds `azmsi emulator`.
@@ -56,10 +57,26 @@ Once both listen, it prints the environment a client needs as export lines
   SSL_CERT_FILE, REQUESTS_CA_BUNDLE  the emulator's CA (Go, OpenSSL, Python requests)
 
 Port 0 picks a free port. The emulator mints tokens for anyone who asks, so
-it refuses non-loopback addresses unless --allow-non-loopback.`,
+it refuses non-loopback addresses unless --allow-non-loopback.
+
+--faults injects failures, reproducibly from seed=N, per endpoint family
+(imds, appservice, appservice2017, cloudshell, arc, servicefabric, azureml,
+arm): comma-separated FAMILY:KIND=VALUE items where KIND is
+  400-599     answer with this status at this rate (0..1); 429/503 carry Retry-After
+  reset       reset the connection (TCP RST) at this rate
+  truncate    cut the body off half way at this rate
+  html        answer 502 with an HTML page at this rate
+  wrongid     hand out a token for another identity at this rate (identity hosts)
+  latency     delay every request this long (e.g. 50ms)
+  410window   answer 410 Gone for this long after start (e.g. 70s)
+  down        refuse connections for this long after start (e.g. 5s)
+  retryafter  Retry-After of injected 429/503/410 (default 1s)
+Change them at run time with PUT/DELETE /_emulator/faults; GET shows counts.
+See docs/reliability.md.`,
 		Example: `  azmsi emulator --env-file emulator.env
   set -a; . ./emulator.env; set +a; azmsi whoami
-  azmsi emulator --state ~/.azmsi-emulator --config world.json`,
+  azmsi emulator --state ~/.azmsi-emulator --config world.json
+  azmsi emulator --faults imds:500=0.3,imds:429=0.1,arm:503=0.2,arm:latency=50ms,imds:down=5s,seed=42`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.PageSize < 0 {
@@ -70,6 +87,9 @@ it refuses non-loopback addresses unless --allow-non-loopback.`,
 			}
 			if (opts.TLSCert == "") != (opts.TLSKey == "") {
 				return flagErrorf("--tls-cert and --tls-key go together")
+			}
+			if _, err := emulator.ParseFaults(opts.Faults); err != nil {
+				return flagErrorf("--faults: %v", err)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -92,6 +112,7 @@ it refuses non-loopback addresses unless --allow-non-loopback.`,
 	fl.IntVar(&opts.RequestBudget, "request-budget", 0, "ARM requests per identity before 429s (default unlimited)")
 	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log requests on stderr")
+	fl.StringVar(&opts.Faults, "faults", "", "inject faults, e.g. imds:500=0.3,arm:503=0.2,imds:down=5s,seed=42 (see above)")
 	return cmd
 }
 
@@ -103,6 +124,10 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 			return withHint(err, "see README.md, section \"The emulator\", for the config shape")
 		}
 		cfg = c
+	}
+	faults, err := emulator.ParseFaults(opts.Faults)
+	if err != nil {
+		return flagErrorf("--faults: %v", err)
 	}
 	var logger *slog.Logger
 	if !opts.Quiet {
@@ -122,6 +147,7 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		TLSCertFile:      opts.TLSCert,
 		TLSKeyFile:       opts.TLSKey,
 		Logger:           logger,
+		Faults:           faults,
 	})
 	if err != nil {
 		return err
