@@ -112,11 +112,18 @@ func armClient(tb testing.TB, s *emulator.Server, hc *http.Client) *arm.Client {
 }
 
 // sdkARM points armsubscriptions/armresources at the emulator: its ARM
-// endpoint as the cloud's resource manager, with ARM's audience.
-func sdkARM(s *emulator.Server, hc *http.Client) *azarm.ClientOptions {
+// endpoint as the cloud's resource manager, with audience, one of those the
+// emulator accepts for ARM.
+//
+// MSAL (under azidentity) caches managed-identity tokens process-wide, by
+// identity and resource, across credentials. Every emulator signs with a key
+// of its own, so a benchmark that starts a second emulator in this process
+// must ask for another audience, or the SDK presents the first emulator's
+// token and gets 401.
+func sdkARM(s *emulator.Server, hc *http.Client, audience string) *azarm.ClientOptions {
 	return &azarm.ClientOptions{ClientOptions: policy.ClientOptions{
 		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-			cloud.ResourceManager: {Endpoint: s.ARMEndpoint(), Audience: armAudience},
+			cloud.ResourceManager: {Endpoint: s.ARMEndpoint(), Audience: audience},
 		}},
 		Transport: hc,
 	}}
