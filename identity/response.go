@@ -91,7 +91,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 		if desc == "" {
 			desc = w.Message
 		}
-		e.Description = sanitize(desc, 300)
+		e.Description = c.redactSecrets(sanitize(desc, 300))
 		if e.RequestID == "" {
 			e.RequestID = sanitize(w.CorrelationID, 64)
 		}
@@ -107,7 +107,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 func (c *Credential) tokenFromExchange(ex *exchange, resource string, now time.Time) (Token, error) {
 	name := c.src.info().Name
 	if looksForeign(ex) {
-		return Token{}, unavailableError(name, c.endpoint(), "%s", describeForeign(ex, "a token"))
+		return Token{}, unavailableError(name, c.endpoint(), "%s", c.redactSecrets(describeForeign(ex, "a token")))
 	}
 	if ex.status != http.StatusOK {
 		return Token{}, c.authError(ex, resource)

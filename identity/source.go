@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"net/http"
+	"strings"
 )
 
 // How to add a host (App Service, Cloud Shell, Arc, Service Fabric, Azure ML…):
@@ -51,4 +52,24 @@ type source interface {
 // instanceSource is implemented by sources that also serve instance metadata.
 type instanceSource interface {
 	instanceRequest(ctx context.Context) (*http.Request, error)
+}
+
+// secretHolder is implemented by sources that send a secret (a header
+// value, an Arc key); redactSecrets removes them from any text taken from a
+// response, in case an endpoint echoes them back.
+type secretHolder interface {
+	secrets() []string
+}
+
+func (c *Credential) redactSecrets(s string) string {
+	sh, ok := c.src.(secretHolder)
+	if !ok {
+		return s
+	}
+	for _, sec := range sh.secrets() {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	return s
 }

@@ -46,3 +46,5 @@ func (s *appServiceSource) tokenRequest(ctx context.Context, resource string, id
 	req.Header.Set("X-IDENTITY-HEADER", s.secret)
 	return req, nil
 }
+
+func (s *appServiceSource) secrets() []string { return []string{s.secret} }

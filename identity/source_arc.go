@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 const (
@@ -30,6 +31,15 @@ type arcSource struct {
 	endpoint string // full token URL
 	keyDir   string // the only folder key files are read from; "" → unsupported platform
 	reason   string
+
+	lastKey atomic.Pointer[string] // the key last read, only to redact echoes of it
+}
+
+func (s *arcSource) secrets() []string {
+	if k := s.lastKey.Load(); k != nil {
+		return []string{*k}
+	}
+	return nil
 }
 
 func (s *arcSource) info() SourceInfo {
@@ -91,6 +101,8 @@ func (s *arcSource) answer(ex *exchange) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	k := string(key)
+	s.lastKey.Store(&k)
 	return "Basic " + string(key), nil
 }
 

@@ -58,3 +58,5 @@ func (s *msi2017Source) tokenRequest(ctx context.Context, resource string, id ID
 	req.Header.Set("secret", s.secret)
 	return req, nil
 }
+
+func (s *msi2017Source) secrets() []string { return []string{s.secret} }

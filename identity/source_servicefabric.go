@@ -105,3 +105,5 @@ func (s *serviceFabricSource) tune(base *http.Transport) (*http.Client, *http.Tr
 	t.TLSHandshakeTimeout = 10 * time.Second
 	return &http.Client{Transport: t, CheckRedirect: noRedirect}, t
 }
+
+func (s *serviceFabricSource) secrets() []string { return []string{s.secret} }
