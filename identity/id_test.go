@@ -87,7 +87,7 @@ func TestNewRejectsBadIDAndEndpoint(t *testing.T) {
 		{"no host", Options{Endpoint: "http://", Getenv: noenv}, "has no host"},
 		{"relative", Options{Endpoint: "127.0.0.1:8079", Getenv: noenv}, "has no scheme"},
 		{"query", Options{Endpoint: "http://127.0.0.1:1/?a=b", Getenv: noenv}, "query"},
-		{"env bad", Options{Getenv: func(string) string { return "not a url" }}, "AZURE_POD_IDENTITY_AUTHORITY_HOST"},
+		{"env bad", Options{Getenv: mapEnv(map[string]string{"AZURE_POD_IDENTITY_AUTHORITY_HOST": "not a url"})}, "AZURE_POD_IDENTITY_AUTHORITY_HOST"},
 		{"negative budget", Options{Endpoint: "http://127.0.0.1:1", RetryBudget: -1, Getenv: noenv}, "must not be negative"},
 	}
 	for _, tt := range tests {
