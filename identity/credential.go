@@ -78,6 +78,12 @@ type Options struct {
 	// (/var/opt/azcmagent/tokens on Linux,
 	// %ProgramData%\AzureConnectedMachineAgent\Tokens on Windows).
 	ArcKeyDir string
+
+	// WaitReady is how long an acquisition keeps retrying, with short
+	// backoff, while the endpoint refuses connections (a sidecar or agent
+	// still starting). Default 0: fail fast with ErrUnavailable. The
+	// RetryBudget and the caller's ctx still bound the wait (ready.go).
+	WaitReady time.Duration
 }
 
 // Clock is the time seam: tests inject a fake to drive expiry, refresh and
@@ -108,6 +114,7 @@ type Credential struct {
 	transport *http.Transport // own transport, nil when Options.HTTPClient was given
 	clock     Clock
 	budget    time.Duration
+	waitReady time.Duration // Options.WaitReady
 	log       *slog.Logger
 
 	ctx    context.Context // owns every fetch; cancelled by Close
@@ -138,10 +145,10 @@ func New(o Options) (*Credential, error) {
 	if !src.supports(o.ID.Kind()) {
 		return nil, fmt.Errorf("identity: %s cannot select an identity by %s; it supports: %s", src.info().Name, o.ID.Kind(), supportedKinds(src))
 	}
-	if o.DialTimeout < 0 || o.RetryBudget < 0 {
-		return nil, fmt.Errorf("identity: DialTimeout (%s) and RetryBudget (%s) must not be negative", o.DialTimeout, o.RetryBudget)
+	if o.DialTimeout < 0 || o.RetryBudget < 0 || o.WaitReady < 0 {
+		return nil, fmt.Errorf("identity: DialTimeout (%s), RetryBudget (%s) and WaitReady (%s) must not be negative", o.DialTimeout, o.RetryBudget, o.WaitReady)
 	}
-	c := &Credential{id: o.ID, src: src, clock: o.Clock, budget: o.RetryBudget, log: o.Logger}
+	c := &Credential{id: o.ID, src: src, clock: o.Clock, budget: o.RetryBudget, log: o.Logger, waitReady: o.WaitReady}
 	if c.budget == 0 {
 		c.budget = defaultRetryBudget
 	}

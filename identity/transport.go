@@ -78,8 +78,12 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 			return nil, unavailableError(c.src.info().Name, c.endpoint(), "the response body exceeds %d bytes; this is not a managed-identity endpoint", maxBody)
 		case err != nil && isDialFailure(err):
 			connFailures++
-			if connFailures > pol.connRetries || isTimeout(err) {
-				return nil, unavailableError(c.src.info().Name, c.endpoint(), "cannot connect (%s); not running on an Azure host? To use an emulator set %s or Options.Endpoint", dialReason(err), envPodIdentityHost)
+			if d, ok := c.readyDelay(start, connFailures); ok {
+				delay = d
+				break
+			}
+			if connFailures > pol.connRetries || isTimeout(err) || c.waitReady > 0 {
+				return nil, unavailableError(c.src.info().Name, c.endpoint(), "cannot connect (%s)%s; not running on an Azure host? To use an emulator set %s or Options.Endpoint", dialReason(err), c.waitedNote(), envPodIdentityHost)
 			}
 			delay = pol.connDelay
 		case err != nil:
