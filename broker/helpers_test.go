@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,4 +179,14 @@ func eventually(t testing.TB, what string, step func(), cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// jsonDecode reads r into raw and decodes it into v.
+func jsonDecode(r io.Reader, raw *strings.Builder, v any) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	raw.Write(b)
+	return json.Unmarshal(b, v)
 }
