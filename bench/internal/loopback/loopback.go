@@ -52,7 +52,8 @@ func Check(address string) error {
 }
 
 // Transport returns an *http.Transport that ignores proxies and dials only
-// loopback addresses. caPEM, when not empty, is the only TLS root trusted.
+// loopback addresses. caPEM, when not empty, is the only TLS root trusted;
+// otherwise the system roots are (with $SSL_CERT_FILE).
 func Transport(caPEM []byte) (*http.Transport, error) {
 	d := &net.Dialer{Timeout: 2 * time.Second}
 	t := &http.Transport{
