@@ -12,7 +12,10 @@ type EnvVar struct {
 // AZURE_POD_IDENTITY_AUTHORITY_HOST (the IMDS base URL, honoured by the
 // Azure SDKs and azmsi), AZMSI_ARM_ENDPOINT (when ARM is served), and
 // SSL_CERT_FILE / REQUESTS_CA_BUNDLE naming the CA file so Go and Python
-// clients trust the ARM certificate.
+// clients trust the ARM certificate. When Options.Hosts lists a non-IMDS
+// host, the first one listed is the one clients detect: its variables
+// (HostEnv) are included, and they take precedence over the IMDS override in
+// every client's detection order.
 func (s *Server) Env() []EnvVar {
 	var out []EnvVar
 	if s.imdsURL != "" {
@@ -20,6 +23,9 @@ func (s *Server) Env() []EnvVar {
 	}
 	if s.armURL != "" {
 		out = append(out, EnvVar{"AZMSI_ARM_ENDPOINT", s.armURL})
+	}
+	if h := s.primaryHost(); h != "" {
+		out = append(out, s.HostEnv(h)...)
 	}
 	if f := s.CACertFile(); f != "" {
 		out = append(out, EnvVar{"SSL_CERT_FILE", f}, EnvVar{"REQUESTS_CA_BUNDLE", f})

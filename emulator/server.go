@@ -61,6 +61,15 @@ type Options struct {
 	// docs/reliability.md); nil injects none. Changeable at run time with
 	// SetFaults or /_emulator/faults.
 	Faults *Faults
+	// Hosts are the managed-identity hosts to emulate besides IMDS (names in
+	// HostNames; "imds" is accepted and implied). Each gets its own loopback
+	// listener on a random port (host_common.go); Env points clients at the
+	// first non-IMDS host listed, HostEnv at any.
+	Hosts []string
+	// ArcKeyDir is where the Azure Arc host writes its challenge key files;
+	// "" → a temp folder owned by the server. Clients must accept this
+	// folder (AZMSI_ARC_KEY_DIR in Env).
+	ArcKeyDir string
 }
 
 const (
@@ -107,6 +116,7 @@ type Server struct {
 
 	stats  stats
 	faults *faultInjector
+	hosts  *hostSet // non-IMDS hosts (host_common.go)
 	keys   *signingKey
 	certs  *tlsMaterial
 	tokens *tokenCache
@@ -228,6 +238,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.leaf}}
 		s.serve(tls.NewListener(s.faults.gate("arm", armLn), tc), s.withLogging("arm", s.withFaults("arm", h)), tc)
 	}
+	if err := s.startHosts(); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	s.faults.log(s.logger)
 	s.stopCtx = context.AfterFunc(ctx, func() { _ = s.Close() })
 	return s, nil
@@ -273,6 +287,7 @@ func (s *Server) Close() error {
 			}
 		}
 		s.wg.Wait()
+		s.closeHosts()
 		if s.arm != nil {
 			if err := s.arm.Close(); err != nil {
 				errs = append(errs, err)

@@ -1,0 +1,102 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+)
+
+const appServiceAPIVersion = "2019-08-01"
+
+// appServiceError is App Service's error body (protocols.md §5.1).
+type appServiceError struct {
+	StatusCode    int    `json:"statusCode"`
+	Message       string `json:"message"`
+	CorrelationID string `json:"correlationId"`
+}
+
+func writeAppServiceError(w http.ResponseWriter, code int, msg string) {
+	id := newGUID()
+	w.Header().Set("X-CORRELATION-ID", id)
+	writeJSON(w, code, appServiceError{StatusCode: code, Message: msg, CorrelationID: id})
+}
+
+// appServiceToken is the 2019-08-01 success body: expires_on as a string
+// of epoch seconds, no expires_in (protocols.md §15.3).
+type appServiceToken struct {
+	AccessToken string `json:"access_token"`
+	ExpiresOn   string `json:"expires_on"`
+	NotBefore   string `json:"not_before"`
+	Resource    string `json:"resource"`
+	TokenType   string `json:"token_type"`
+	ClientID    string `json:"client_id"`
+}
+
+// appServiceHandler serves GET /msi/token?api-version=2019-08-01 with
+// X-IDENTITY-HEADER. Checks, in order: path, method, header (missing or
+// wrong → 401; the real status is unverified, protocols.md §16.3),
+// api-version, resource, at most one of client_id / principal_id (alias
+// object_id) / mi_res_id. An unknown identity, or several user-assigned
+// identities and no selector, is the documented 400 "Unable to load the
+// proper Managed Identity.".
+func (s *Server) appServiceHandler(he *hostEndpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cleanPath(r.URL.Path) != appServiceTokenPath {
+			writeAppServiceError(w, http.StatusNotFound, "Not found; the token path is "+appServiceTokenPath)
+			return
+		}
+		s.stats.tokenRequests.Add(1)
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			writeAppServiceError(w, http.StatusMethodNotAllowed, "Use GET")
+			return
+		}
+		hdr, ok := r.Header["X-Identity-Header"]
+		switch {
+		case !ok:
+			writeAppServiceError(w, http.StatusUnauthorized, "The X-IDENTITY-HEADER header is missing")
+			return
+		case len(hdr) != 1 || !secretEqual(hdr[0], he.secret):
+			writeAppServiceError(w, http.StatusUnauthorized, "The X-IDENTITY-HEADER header is not valid")
+			return
+		}
+		q, bad := parseQuery(r.URL.RawQuery)
+		if bad != "" {
+			writeAppServiceError(w, http.StatusBadRequest, bad)
+			return
+		}
+		if v := q.Get("api-version"); v != appServiceAPIVersion {
+			writeAppServiceError(w, http.StatusBadRequest, "api-version '"+clip(v)+"' is not supported; use "+appServiceAPIVersion)
+			return
+		}
+		resource := q.Get("resource")
+		if strings.TrimSpace(resource) == "" {
+			writeAppServiceError(w, http.StatusBadRequest, "The resource parameter is required")
+			return
+		}
+		sel, val, bad := singleSelector(q, "client_id", "principal_id", "object_id", "mi_res_id")
+		if bad != "" {
+			writeAppServiceError(w, http.StatusBadRequest, bad)
+			return
+		}
+		switch sel {
+		case "principal_id":
+			sel = "object_id"
+		case "mi_res_id":
+			sel = "msi_res_id"
+		}
+		id, tok, status, _ := s.issue(sel, val, resource)
+		if id == nil {
+			if status == http.StatusInternalServerError {
+				writeAppServiceError(w, status, "An error occurred")
+				return
+			}
+			writeAppServiceError(w, http.StatusBadRequest, "Unable to load the proper Managed Identity.")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, appServiceToken{
+			AccessToken: tok.raw, ExpiresOn: epochString(tok.expiresAt.Unix()), NotBefore: epochString(tok.issued.Unix()),
+			Resource: resource, TokenType: "Bearer", ClientID: id.ClientID,
+		})
+	})
+}

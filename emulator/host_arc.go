@@ -1,0 +1,177 @@
+package emulator
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// arcAPIVersions are the api-versions a real agent listed in an error
+// (protocols.md §7.1).
+var arcAPIVersions = []string{"2019-08-15", "2019-11-01", "2020-06-01", "2021-02-01"}
+
+// maxArcKeys bounds the outstanding challenge keys; the oldest are
+// dropped (and their files removed) first.
+const maxArcKeys = 64
+
+// arcKeys are the key files issued by challenges and not yet used.
+type arcKeys struct {
+	dir string
+
+	mu    sync.Mutex
+	order []string          // paths, oldest first
+	keys  map[string][]byte // path → content
+}
+
+// newArcKeys prepares the key folder: Options.ArcKeyDir (created 0700 if
+// missing) or a temp folder owned by the server.
+func (s *Server) newArcKeys() (*arcKeys, error) {
+	dir, err := absDir(s.opts.ArcKeyDir)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: ArcKeyDir: %w", err)
+	}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "azmsi-arc-tokens-"); err != nil {
+			return nil, fmt.Errorf("emulator: Arc key folder: %w", err)
+		}
+		s.hosts.tmpDir = dir
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("emulator: ArcKeyDir: %w", err)
+	}
+	if strings.Contains(dir, "=") {
+		// Peers split the challenge at '=' (protocols.md §7.1).
+		return nil, fmt.Errorf("emulator: ArcKeyDir %q must not contain '='", dir)
+	}
+	return &arcKeys{dir: dir, keys: map[string][]byte{}}, nil
+}
+
+// issue writes a new key file of random content and returns its path.
+func (k *arcKeys) issue() (string, error) {
+	path := filepath.Join(k.dir, newGUID()+".key")
+	key := []byte(randomSecret() + randomSecret())
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.keys[path] = key
+	k.order = append(k.order, path)
+	for len(k.order) > maxArcKeys {
+		old := k.order[0]
+		k.order = k.order[1:]
+		delete(k.keys, old)
+		_ = os.Remove(old)
+	}
+	return path, nil
+}
+
+// redeem accepts presented, byte-for-byte equal to an outstanding key, and
+// consumes that key (each challenge's key works once).
+func (k *arcKeys) redeem(presented string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for i, path := range k.order {
+		if subtle.ConstantTimeCompare([]byte(presented), k.keys[path]) == 1 {
+			delete(k.keys, path)
+			k.order = append(k.order[:i:i], k.order[i+1:]...)
+			_ = os.Remove(path)
+			return true
+		}
+	}
+	return false
+}
+
+func (k *arcKeys) removeAll() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, p := range k.order {
+		_ = os.Remove(p)
+	}
+	k.order, k.keys = nil, map[string][]byte{}
+}
+
+// arcHandler serves the Arc agent's token endpoint (protocols.md §7,
+// §15.6): Metadata: true; without Authorization a 401 whose
+// WWW-Authenticate is exactly "Basic realm=<absolute key path>" after
+// writing that key file; with "Authorization: Basic <key>" matching an
+// outstanding key, the token. Selectors client_id / object_id /
+// msi_res_id (mi_res_id accepted) are echoed in the answer; an unknown
+// identity is 404 identity_not_found (as in MSAL Go's tests; unverified).
+func (s *Server) arcHandler(keys *arcKeys) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cleanPath(r.URL.Path) != arcTokenPath {
+			tokenErr(w, http.StatusNotFound, "not_found", "Not found; the token path is "+arcTokenPath)
+			return
+		}
+		s.stats.tokenRequests.Add(1)
+		if !checkIMDSHeaders(w, r, true) {
+			return
+		}
+		q, bad := parseQuery(r.URL.RawQuery)
+		if bad != "" {
+			tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+			return
+		}
+		if v := q.Get("api-version"); !contains(arcAPIVersions, v) {
+			tokenErr(w, http.StatusBadRequest, "invalid_request", "api-version '"+clip(v)+"' is not supported; supported: "+strings.Join(arcAPIVersions, ", "))
+			return
+		}
+		auth, present := r.Header["Authorization"]
+		if !present {
+			path, err := keys.issue()
+			if err != nil {
+				s.logger.Error("writing an Arc key file failed", "err", err)
+				tokenErr(w, http.StatusInternalServerError, "server_error", "The emulator could not write the key file")
+				return
+			}
+			w.Header().Set("WWW-Authenticate", "Basic realm="+path)
+			tokenErr(w, http.StatusUnauthorized, "unauthorized", "Read the key file named in WWW-Authenticate and send its content as Authorization: Basic <content>")
+			return
+		}
+		key, ok := strings.CutPrefix(strings.Join(auth, ","), "Basic ")
+		if !ok || len(auth) != 1 || !keys.redeem(key) {
+			tokenErr(w, http.StatusUnauthorized, "unauthorized", "The Authorization header does not hold the content of a key file issued by a challenge")
+			return
+		}
+		resource := q.Get("resource")
+		if strings.TrimSpace(resource) == "" {
+			tokenErr(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
+			return
+		}
+		sel, val, bad := singleSelector(q, "client_id", "object_id", "msi_res_id", "mi_res_id")
+		if bad != "" {
+			tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+			return
+		}
+		id, tok, status, desc := s.issue(sel, val, resource)
+		if id == nil {
+			switch {
+			case status == http.StatusInternalServerError:
+				tokenErr(w, status, "server_error", desc)
+			case sel != "":
+				tokenErr(w, http.StatusNotFound, "identity_not_found", "Identity not found")
+			default:
+				tokenErr(w, http.StatusBadRequest, "invalid_request", desc)
+			}
+			return
+		}
+		in := s.expiresIn(tok)
+		resp := tokenResponse{
+			AccessToken: tok.raw, ExpiresIn: epochString(in), ExpiresOn: epochString(tok.expiresAt.Unix()),
+			ExtExpiresIn: epochString(in), NotBefore: epochString(tok.issued.Unix()),
+			Resource: resource, TokenType: "Bearer", ClientID: id.ClientID,
+		}
+		switch sel {
+		case "object_id":
+			resp.ObjectID = id.ObjectID
+		case "msi_res_id", "mi_res_id":
+			resp.MSIResID = id.ResourceID
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, resp)
+	})
+}

@@ -1,0 +1,94 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+)
+
+const msi2017APIVersion = "2017-09-01"
+
+// msi2017Handler serves the 2017-09-01 protocol on GET /msi/token (the path
+// is matched case-insensitively; docs spell it /MSI/token) with the
+// "secret" header, for legacy App Service and for Azure ML. They differ in
+// the answer: App Service writes expires_on as a Linux-style UTC date
+// string ("MM/dd/yyyy HH:mm:ss +00:00", protocols.md §5.2), Azure ML as an
+// integer with an integer expires_in (§9). Only clientid selects; an empty
+// clientid means the default identity. Errors use App Service's shape for
+// App Service and the OAuth shape for Azure ML (whose errors are
+// undocumented, §16.5).
+func (s *Server) msi2017Handler(he *hostEndpoint) http.Handler {
+	ml := he.name == HostAzureML
+	fail := func(w http.ResponseWriter, code int, oauthCode, msg string) {
+		if ml {
+			writeJSON(w, code, imdsTokenError{Error: oauthCode, Description: msg})
+			return
+		}
+		writeAppServiceError(w, code, msg)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(cleanPath(r.URL.Path), appServiceTokenPath) {
+			fail(w, http.StatusNotFound, "not_found", "Not found; the token path is "+appServiceTokenPath)
+			return
+		}
+		s.stats.tokenRequests.Add(1)
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			fail(w, http.StatusMethodNotAllowed, "method_not_allowed", "Use GET")
+			return
+		}
+		sec, ok := r.Header["Secret"]
+		switch {
+		case !ok:
+			fail(w, http.StatusUnauthorized, "unauthorized", "The secret header is missing")
+			return
+		case len(sec) != 1 || !secretEqual(sec[0], he.secret):
+			fail(w, http.StatusUnauthorized, "unauthorized", "The secret header is not valid")
+			return
+		}
+		q, bad := parseQuery(r.URL.RawQuery)
+		if bad != "" {
+			fail(w, http.StatusBadRequest, "invalid_request", bad)
+			return
+		}
+		if v := q.Get("api-version"); v != msi2017APIVersion {
+			fail(w, http.StatusBadRequest, "invalid_request", "api-version '"+clip(v)+"' is not supported; use "+msi2017APIVersion)
+			return
+		}
+		resource := q.Get("resource")
+		if strings.TrimSpace(resource) == "" {
+			fail(w, http.StatusBadRequest, "invalid_request", "The resource parameter is required")
+			return
+		}
+		for _, p := range []string{"client_id", "object_id", "principal_id", "mi_res_id", "msi_res_id"} {
+			if q.Has(p) {
+				fail(w, http.StatusBadRequest, "invalid_request", "The 2017-09-01 protocol selects an identity by clientid only; "+p+" is not supported")
+				return
+			}
+		}
+		sel, val := "", q.Get("clientid")
+		if val != "" {
+			sel = "client_id"
+		}
+		id, tok, status, _ := s.issue(sel, val, resource)
+		if id == nil {
+			if status == http.StatusInternalServerError {
+				fail(w, status, "server_error", "An error occurred")
+				return
+			}
+			fail(w, http.StatusBadRequest, "invalid_request", "Unable to load the proper Managed Identity.")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		if ml {
+			writeJSON(w, http.StatusOK, map[string]any{
+				"access_token": tok.raw, "expires_in": s.expiresIn(tok), "expires_on": tok.expiresAt.Unix(),
+				"resource": resource, "token_type": "Bearer",
+			})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{
+			"access_token": tok.raw, "expires_on": tok.expiresAt.UTC().Format("01/02/2006 15:04:05") + " +00:00",
+			"resource": resource, "token_type": "Bearer",
+		})
+	})
+}
