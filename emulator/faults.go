@@ -49,8 +49,8 @@ type FamilyFaults struct {
 	// Down refuses connections (nothing listens) for this long after the
 	// faults are installed.
 	Down time.Duration
-	// RetryAfter is the Retry-After of injected 429/503/410 answers;
-	// default 1s.
+	// RetryAfter is the Retry-After of injected 429 and 503 answers (and of
+	// status-rate 410s); default 1s. The 410 window sends none.
 	RetryAfter time.Duration
 }
 

@@ -114,10 +114,9 @@ func (fi *faultInjector) decide(family string) decision {
 		d.retryAfter = time.Second
 	}
 	if ff.Window410 > 0 && fi.s.now().Before(since.Add(ff.Window410)) {
-		d.kind, d.code = "410window", http.StatusGone
-		if left := since.Add(ff.Window410).Sub(fi.s.now()); left < d.retryAfter {
-			d.retryAfter = max(left, time.Second)
-		}
+		// No Retry-After: IMDS's 410 only promises "back within 70 s", so
+		// the client's own 410 policy is what gets exercised.
+		d.kind, d.code, d.retryAfter = "410window", http.StatusGone, 0
 		return d
 	}
 	if rng == nil {
@@ -195,7 +194,7 @@ func (s *Server) withFaults(family string, h http.Handler) http.Handler {
 
 // writeFaultStatus answers with code in the family's error shape.
 func writeFaultStatus(w http.ResponseWriter, family string, code int, retryAfter time.Duration) {
-	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable || code == http.StatusGone {
+	if retryAfter > 0 && (code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable || code == http.StatusGone) {
 		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}
 	msg := "fault injected by the azmsi emulator: " + strconv.Itoa(code) + " " + http.StatusText(code)

@@ -70,7 +70,7 @@ arm): comma-separated FAMILY:KIND=VALUE items where KIND is
   latency     delay every request this long (e.g. 50ms)
   410window   answer 410 Gone for this long after start (e.g. 70s)
   down        refuse connections for this long after start (e.g. 5s)
-  retryafter  Retry-After of injected 429/503/410 (default 1s)
+  retryafter  Retry-After of injected 429/503 (default 1s)
 Change them at run time with PUT/DELETE /_emulator/faults; GET shows counts.
 See docs/reliability.md.`,
 		Example: `  azmsi emulator --env-file emulator.env
