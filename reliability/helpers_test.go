@@ -118,4 +118,3 @@ func emulatorToken(t testing.TB, s *emulator.Server, clientID string) arm.TokenC
 	cred := newCredential(t, s, identity.Options{ID: identity.ClientID(clientID)})
 	return arm.FromIdentity(cred)
 }
-
