@@ -190,3 +190,12 @@ func jsonDecode(r io.Reader, raw *strings.Builder, v any) error {
 	raw.Write(b)
 	return json.Unmarshal(b, v)
 }
+
+// brokerUpstream is the upstream configuration of a broker in front of emu.
+func brokerUpstream(emu *emulator.Server) identity.Options {
+	return identity.Options{
+		Endpoint:   emu.IMDSEndpoint(),
+		HTTPClient: testenv.LoopbackOnlyClient(nil),
+		Getenv:     func(string) string { return "" },
+	}
+}

@@ -45,11 +45,11 @@ type limiter struct {
 	next   int         // index of the oldest entry in starts
 	record func(time.Time)
 
-	requests   atomic.Int64 // round trips started upstream
-	failures   atomic.Int64 // transport errors and non-2xx answers
-	throttled  atomic.Int64 // round trips that had to wait for a slot or the rate
-	waitNanos  atomic.Int64 // total time spent waiting
-	inFlight   atomic.Int64
+	requests    atomic.Int64 // round trips started upstream
+	failures    atomic.Int64 // transport errors and non-2xx answers
+	throttled   atomic.Int64 // round trips that had to wait for a slot or the rate
+	waitNanos   atomic.Int64 // total time spent waiting
+	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
 }
 
