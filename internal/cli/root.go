@@ -128,6 +128,7 @@ Start here, no Azure needed:
 		NewCmdRest(f, nil),
 		NewCmdEmulator(f, nil),
 		NewCmdDemo(f, nil),
+		NewCmdBroker(f, nil),
 		NewCmdVersion(f),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + `{{with .Annotations}}{{with index . "help:environment"}}
