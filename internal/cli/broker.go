@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -110,15 +111,20 @@ func parseSocketMode(s string) (fs.FileMode, error) {
 }
 
 func brokerRun(ctx context.Context, f *Factory, opts *BrokerOptions) error {
-	var logger *slog.Logger
+	// Handlers log from their own goroutines: one lock for all of stderr.
+	errOut := &syncWriter{w: f.IO.ErrOut}
+	var logger, debug *slog.Logger
 	if !opts.Quiet {
-		logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
+		logger = slog.New(slog.NewTextHandler(errOut, nil))
+	}
+	if f.debug {
+		debug = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	b, err := broker.New(broker.Options{
 		Upstream: identity.Options{
 			Endpoint:   opts.Endpoint,
 			HTTPClient: f.HTTPClient,
-			Logger:     f.Logger(),
+			Logger:     debug,
 			Getenv:     f.getenv,
 		},
 		AllowIdentities:     opts.AllowIdentities,
@@ -152,14 +158,14 @@ func brokerRun(ctx context.Context, f *Factory, opts *BrokerOptions) error {
 	served := make(chan error, 1)
 	go func() { served <- b.Serve(l) }()
 	fmt.Fprintf(f.IO.Out, "export AZURE_POD_IDENTITY_AUTHORITY_HOST=%s\n", shellQuote(url))
-	fmt.Fprintf(f.IO.ErrOut, "azmsi broker: serving %s in front of %s; stop with Ctrl-C\n", url, b.Upstream())
+	fmt.Fprintf(errOut, "azmsi broker: serving %s in front of %s; stop with Ctrl-C\n", url, b.Upstream())
 
 	select {
 	case err := <-served:
 		return fmt.Errorf("azmsi broker: %w", err)
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(f.IO.ErrOut, "azmsi broker: stopping")
+	fmt.Fprintln(errOut, "azmsi broker: stopping")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.Shutdown(sctx)
@@ -167,6 +173,18 @@ func brokerRun(ctx context.Context, f *Factory, opts *BrokerOptions) error {
 		return err
 	}
 	return nil
+}
+
+// syncWriter serializes writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // BrokerStatsOptions are the parsed flags of `azmsi broker stats`.
