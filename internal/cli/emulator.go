@@ -38,6 +38,8 @@ type EmulatorOptions struct {
 	AllowNonLoopback bool
 	Quiet            bool
 	Faults           string
+	Hosts            []string // --host: managed-identity hosts to emulate
+	ArcKeyDir        string
 }
 
 // NewCmdEmulator builds `azmsi emulator`.
@@ -59,6 +61,13 @@ Once both listen, it prints the environment a client needs as export lines
 Port 0 picks a free port. The emulator mints tokens for anyone who asks, so
 it refuses non-loopback addresses unless --allow-non-loopback.
 
+--host also serves other managed-identity hosts (App Service, Cloud Shell,
+Azure Arc, Service Fabric, Azure ML), each on its own loopback port; the
+environment then carries the variables that make a client detect the first
+one listed (IDENTITY_ENDPOINT, IDENTITY_HEADER, MSI_ENDPOINT, MSI_SECRET,
+IMDS_ENDPOINT, IDENTITY_SERVER_THUMBPRINT, AZMSI_ARC_KEY_DIR, …), including
+the host's secret: keep the env file private. See docs/hosts.md.
+
 --faults injects failures, reproducibly from seed=N, per endpoint family
 (imds, appservice, appservice2017, cloudshell, arc, servicefabric, azureml,
 arm): comma-separated FAMILY:KIND=VALUE items where KIND is
@@ -76,6 +85,7 @@ See docs/reliability.md.`,
 		Example: `  azmsi emulator --env-file emulator.env
   set -a; . ./emulator.env; set +a; azmsi whoami
   azmsi emulator --state ~/.azmsi-emulator --config world.json
+  azmsi emulator --host appservice --env-file app.env
   azmsi emulator --faults imds:500=0.3,imds:429=0.1,arm:503=0.2,arm:latency=50ms,imds:down=5s,seed=42`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -87,6 +97,9 @@ See docs/reliability.md.`,
 			}
 			if (opts.TLSCert == "") != (opts.TLSKey == "") {
 				return flagErrorf("--tls-cert and --tls-key go together")
+			}
+			if err := validateHosts(opts.Hosts); err != nil {
+				return err
 			}
 			if _, err := emulator.ParseFaults(opts.Faults); err != nil {
 				return flagErrorf("--faults: %v", err)
@@ -112,6 +125,8 @@ See docs/reliability.md.`,
 	fl.IntVar(&opts.RequestBudget, "request-budget", 0, "ARM requests per identity before 429s (default unlimited)")
 	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log requests on stderr")
+	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; the env points at the first non-IMDS one)")
+	fl.StringVar(&opts.ArcKeyDir, "arc-key-dir", "", "folder for Azure Arc challenge key files (default: a temp folder; exported as AZMSI_ARC_KEY_DIR)")
 	fl.StringVar(&opts.Faults, "faults", "", "inject faults, e.g. imds:500=0.3,arm:503=0.2,imds:down=5s,seed=42 (see above)")
 	return cmd
 }
@@ -147,6 +162,8 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		TLSCertFile:      opts.TLSCert,
 		TLSKeyFile:       opts.TLSKey,
 		Logger:           logger,
+		Hosts:            opts.Hosts,
+		ArcKeyDir:        opts.ArcKeyDir,
 		Faults:           faults,
 	})
 	if err != nil {
@@ -164,6 +181,11 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		fmt.Fprintf(f.IO.Out, "export %s=%s\n", e.Name, shellQuote(e.Value))
 	}
 	fmt.Fprintf(f.IO.ErrOut, "azmsi emulator: IMDS %s, ARM %s; stop with Ctrl-C\n", orNone(srv.IMDSEndpoint()), orNone(srv.ARMEndpoint()))
+	for _, h := range srv.Hosts() {
+		if h.Name != emulator.HostIMDS {
+			fmt.Fprintf(f.IO.ErrOut, "azmsi emulator: host %s at %s\n", h.Name, h.Endpoint)
+		}
+	}
 
 	<-ctx.Done()
 	fmt.Fprintln(f.IO.ErrOut, "azmsi emulator: stopping")
@@ -217,4 +239,18 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// validateHosts checks --host values against the emulator's host names.
+func validateHosts(hosts []string) error {
+	for _, h := range hosts {
+		ok := false
+		for _, k := range emulator.HostNames {
+			ok = ok || strings.EqualFold(strings.TrimSpace(h), k)
+		}
+		if !ok {
+			return flagErrorf("--host %q is not a host the emulator knows; use one of %s", h, strings.Join(emulator.HostNames, ", "))
+		}
+	}
+	return nil
 }
