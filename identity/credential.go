@@ -35,7 +35,8 @@ type Options struct {
 	// prefix; a trailing slash is dropped), e.g. "http://127.0.0.1:8079".
 	// Precedence: this field, else $AZURE_POD_IDENTITY_AUTHORITY_HOST (read
 	// through Getenv), else http://169.254.169.254. The scheme must be http
-	// or https.
+	// or https. "unix:///path/to.sock" reaches IMDS (an azmsi broker)
+	// through that Unix socket instead.
 	Endpoint string
 
 	// HTTPClient sends the requests. nil → an own client that never uses a
@@ -203,6 +204,12 @@ func selectSource(o Options, getenv func(string) string) (source, error) {
 		} else {
 			endpoint, reason = defaultIMDSEndpoint, "no managed-identity environment variable set: Azure VM IMDS at its default address"
 		}
+	}
+	if src, ok, err := unixSocketSource(endpoint, reason); ok {
+		if err != nil {
+			return nil, fmt.Errorf("identity: endpoint %q (from %s) %v", endpoint, reason, err)
+		}
+		return src, nil
 	}
 	base, err := normalizeEndpoint(endpoint)
 	if err != nil {
