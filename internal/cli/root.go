@@ -123,6 +123,7 @@ Start here, no Azure needed:
 	root.AddCommand(
 		NewCmdToken(f, nil),
 		NewCmdWhoami(f, nil),
+		NewCmdDoctor(f, nil),
 		NewCmdSubscriptions(f),
 		NewCmdGroups(f),
 		NewCmdRest(f, nil),
