@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/azmsi/azmsi/emulator"
+	"github.com/azmsi/azmsi/identity"
 	"github.com/azmsi/azmsi/internal/testenv"
 )
 
@@ -67,6 +68,13 @@ func TestUnixSocket(t *testing.T) {
 		status, body := get(t, unixClient(path), tokenURL("http://broker", q), meta())
 		if status != 200 || body["client_id"] != readerID {
 			t.Fatalf("through the socket: %d %v", status, body)
+		}
+		// The identity credential itself, through unix://.
+		c := client(t, "unix://"+path, identity.ClientID(contributorID))
+		if tok, err := c.Token(context.Background(), vaultResource); err != nil {
+			t.Fatalf("identity over unix://: %v", err)
+		} else if cl, _ := identity.ParseClaims(tok.AccessToken); cl.AppID != contributorID {
+			t.Errorf("identity over unix:// got a token for %q", cl.AppID)
 		}
 		if err := b.Close(); err != nil {
 			t.Fatal(err)

@@ -149,19 +149,27 @@ func TestBrokerCommand(t *testing.T) {
 		t.Errorf("reader through an allow list without it: %d", resp.StatusCode)
 	}
 
-	r := (*testEnv)(nil).run(t, "broker", "stats", "--socket", sock)
+	// The azmsi CLI through the socket (unix:// endpoint).
+	viaSocket := &testEnv{srv: e.srv, env: map[string]string{"AZURE_POD_IDENTITY_AUTHORITY_HOST": "unix://" + sock}}
+	r := viaSocket.run(t, "token", "--client-id", contributorID, "--resource", "https://vault.azure.net", "-o", "tsv")
+	wantCode(t, r, ExitOK)
+	if strings.TrimSpace(r.stdout) != tok["access_token"] {
+		t.Error("the CLI through unix:// did not get the broker's cached token")
+	}
+
+	r = (*testEnv)(nil).run(t, "broker", "stats", "--socket", sock)
 	wantCode(t, r, ExitOK)
 	var s map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
 		t.Fatalf("stats not JSON: %v\n%s", err, r.stdout)
 	}
-	if s["clientsServed"] != 1.0 || s["upstreamRequests"] != 1.0 || s["rejected"] != 1.0 {
+	if s["clientsServed"] != 2.0 || s["cacheHits"] != 1.0 || s["upstreamRequests"] != 1.0 || s["rejected"] != 1.0 {
 		t.Errorf("stats %s", r.stdout)
 	}
 	notContains(t, r.stdout, tok["access_token"])
 	r = (*testEnv)(nil).run(t, "broker", "stats", "--socket", sock, "-o", "table")
 	wantCode(t, r, ExitOK)
-	contains(t, r.stdout, "served 1 (cache hits 0), upstream 1")
+	contains(t, r.stdout, "served 2 (cache hits 1), upstream 1")
 	contains(t, r.stdout, "client ID "+contributorID)
 
 	res := stop()
