@@ -163,7 +163,7 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 			rep.Evidence = []string{"--endpoint"}
 		}
 		rep.Host, rep.HostName, rep.Identity = src.Host, src.Name, cred.ID().String()
-		if src.Reason != "" {
+		if src.Host != det.Host && src.Reason != "" {
 			rep.Reason = src.Reason
 		}
 		rep.Endpoint = probeEndpoint(ctx, f, src.Endpoint)
