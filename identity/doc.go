@@ -7,12 +7,41 @@
 //
 // # Hosts
 //
-//	Host                     Endpoint                                         Status
-//	Azure VM / VMSS / AKS    IMDS http://169.254.169.254                      supported
-//	App Service, Functions   IDENTITY_ENDPOINT + IDENTITY_HEADER              planned
-//	Cloud Shell, Azure ML    MSI_ENDPOINT (+ MSI_SECRET)                      planned
-//	Azure Arc                IDENTITY_ENDPOINT + IMDS_ENDPOINT                planned
-//	Service Fabric           IDENTITY_ENDPOINT + IDENTITY_SERVER_THUMBPRINT   planned
+//	Host (Options.Host)            Variables                                   ID kinds
+//	IMDS (imds)                    none; AZURE_POD_IDENTITY_AUTHORITY_HOST     system, client, object, resource
+//	App Service (appservice)       IDENTITY_ENDPOINT + IDENTITY_HEADER         system, client, object, resource
+//	App Service 2017 (appservice2017) MSI_ENDPOINT + MSI_SECRET + *SITE_NAME   system, client
+//	Azure ML (azureml)             MSI_ENDPOINT + MSI_SECRET                   system, client
+//	Cloud Shell (cloudshell)       MSI_ENDPOINT                                system
+//	Azure Arc (arc)                IDENTITY_ENDPOINT + IMDS_ENDPOINT, or himds system, client, object, resource
+//	Service Fabric (servicefabric) IDENTITY_ENDPOINT + IDENTITY_HEADER + IDENTITY_SERVER_THUMBPRINT  system
+//
+// Detection (Detect; a variable counts only when non-empty):
+//
+//  1. IDENTITY_ENDPOINT and IDENTITY_HEADER: Service Fabric if
+//     IDENTITY_SERVER_THUMBPRINT is set, else App Service (2019-08-01);
+//  2. else MSI_ENDPOINT: with MSI_SECRET the 2017-09-01 protocol, named
+//     "App Service (2017-09-01)" when APPSETTING_WEBSITE_SITE_NAME or
+//     WEBSITE_SITE_NAME is set and "Azure ML" otherwise (one implementation
+//     serves both); without MSI_SECRET, Cloud Shell;
+//  3. else Azure Arc if IDENTITY_ENDPOINT and IMDS_ENDPOINT are set or the
+//     agent is installed (/opt/azcmagent/bin/himds);
+//  4. else IMDS.
+//
+// Options.Host forces a host; Options.Endpoint alone forces IMDS at that
+// address. Credential.Source reports the host and the variables that led to
+// it. Asking a host for an ID kind it does not support fails in New with an
+// error naming the kinds it supports.
+//
+// Azure Arc answers the first request with a 401 naming a key file; the file
+// is read only if it is directly inside Options.ArcKeyDir (default
+// $AZMSI_ARC_KEY_DIR, else /var/opt/azcmagent/tokens), ends in .key, is a
+// regular file (not a symbolic link) and holds at most 4096 bytes. A
+// user-assigned identity on Arc must be echoed in the response. Service
+// Fabric's self-signed certificate is accepted only by its SHA-1 thumbprint,
+// on a dedicated connection pool, and redirects are never followed.
+// Secrets (IDENTITY_HEADER, MSI_SECRET, Arc keys) are sent only in request
+// headers and never appear in errors, logs or Source.
 //
 // # Endpoint and environment
 //
