@@ -459,6 +459,23 @@ scenarios_netns_appservice() {
 
 # The seed sample's code lines must be in python/seed_sample.py unchanged and
 # in order (comments aside); shared/seed/example.py sits beside the repo.
+# The broker (issue 8) in front of the emulator, asked by an unmodified
+# azure-identity through AZURE_POD_IDENTITY_AUTHORITY_HOST. Run inside the
+# namespace so that an ignored override could not reach the real address.
+scenario_netns_broker() {
+	local name=python-azure-identity-via-broker rc
+	selected "$name" || return 0
+	local out=$WORK/log/$name.out err=$WORK/log/$name.err
+	SCEN_T0=$SECONDS
+	ip netns exec "$NS" timeout "$CLIENT_TIMEOUT" "$ROOT/broker/testdata/broker_python.sh" "$BIN/azmsi" >"$out" 2>"$err"
+	rc=$?
+	case $rc in
+	0) pass "$name" ;;
+	77) skip "$name" "$(tail -n 1 "$err")" ;;
+	*) fail "$name" "exit status $rc" "$out" "$err" ;;
+	esac
+}
+
 scenario_seed_unchanged() {
 	local name=seed-sample-unchanged seed=$ROOT/../shared/seed/example.py
 	selected "$name" || return 0
@@ -507,6 +524,7 @@ main() {
 			scenarios_netns_imds
 			scenarios_netns_user_cert
 			scenarios_netns_appservice
+			scenario_netns_broker
 		else
 			fail netns-setup "could not create a safe network namespace (needs root and iproute2)"
 		fi
