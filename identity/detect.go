@@ -296,3 +296,13 @@ func supportedKinds(src source) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// unreachableHint says what to check when the endpoint cannot be reached:
+// off Azure for IMDS, the host's variables and agent otherwise.
+func (c *Credential) unreachableHint() string {
+	info := c.src.info()
+	if info.Host == HostIMDS || info.Host == "" {
+		return "not running on an Azure host? To use an emulator set " + envPodIdentityHost + " or Options.Endpoint"
+	}
+	return "is the " + info.Name + " identity endpoint running? It was chosen because " + info.Reason
+}

@@ -83,7 +83,7 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 				break
 			}
 			if connFailures > pol.connRetries || isTimeout(err) || c.waitReady > 0 {
-				return nil, unavailableError(c.src.info().Name, c.endpoint(), "cannot connect (%s)%s; not running on an Azure host? To use an emulator set %s or Options.Endpoint", dialReason(err), c.waitedNote(), envPodIdentityHost)
+				return nil, unavailableError(c.src.info().Name, c.endpoint(), "cannot connect (%s)%s; %s", dialReason(err), c.waitedNote(), c.unreachableHint())
 			}
 			delay = pol.connDelay
 		case err != nil:
