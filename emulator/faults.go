@@ -246,9 +246,7 @@ func (ff FamilyFaults) rates() []faultRate {
 	for _, c := range codes {
 		out = append(out, faultRate{strconv.Itoa(c), c, ff.Status[c]})
 	}
-	for _, r := range []faultRate{{"reset", 0, ff.Reset}, {"truncate", 0, ff.Truncate}, {"html", 0, ff.HTML}, {"wrongid", 0, ff.WrongID}} {
-		out = append(out, r)
-	}
+	out = append(out, []faultRate{{"reset", 0, ff.Reset}, {"truncate", 0, ff.Truncate}, {"html", 0, ff.HTML}, {"wrongid", 0, ff.WrongID}}...)
 	return out
 }
 

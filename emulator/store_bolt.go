@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -32,7 +33,7 @@ func openBoltStore(dir string) (*boltStore, error) {
 	path := filepath.Join(dir, "arm.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("emulator: open %s: the file is locked by another emulator using the same state directory; stop it or choose another --state-dir", path)
 		}
 		return nil, fmt.Errorf("emulator: open %s: %w (delete the file to start from the config again)", path, err)
