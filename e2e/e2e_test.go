@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,9 +47,16 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
+// goTool is the go command that runs the tests: $GOROOT/bin/go when go test
+// exported GOROOT, else the first go on PATH.
 func goTool() string {
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err == nil {
+	if root := os.Getenv("GOROOT"); root != "" {
+		p := filepath.Join(root, "bin", "go")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
 	return "go"
