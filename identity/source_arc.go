@@ -108,6 +108,8 @@ func (s *arcSource) answer(ex *exchange) (string, error) {
 
 // ErrArcKeyRefused is matched (errors.Is) by every refusal of the key file
 // an Azure Arc challenge names.
+//
+//lint:ignore ST1005 "Azure Arc" is a proper noun.
 var ErrArcKeyRefused = errors.New("Azure Arc key file refused")
 
 func arcKeyError(rule, format string, args ...any) error {
