@@ -164,15 +164,15 @@ func authorizationFailed(e *ResponseError) string {
 }
 
 // newResponseError builds the error for a response. secret (the bearer
-// token) is scrubbed from everything taken from the body, in case a proxy
-// echoed the request headers back.
+// token) is scrubbed from everything taken from the body and headers, in
+// case a proxy echoed the request headers back.
 func newResponseError(method, rawURL string, status int, h http.Header, body []byte, secret string) *ResponseError {
 	e := &ResponseError{
 		StatusCode:    status,
 		Method:        method,
 		URL:           rawURL,
-		RequestID:     h.Get("x-ms-request-id"),
-		CorrelationID: h.Get("x-ms-correlation-request-id"),
+		RequestID:     scrub(h.Get("x-ms-request-id"), secret),
+		CorrelationID: scrub(h.Get("x-ms-correlation-request-id"), secret),
 	}
 	parseErrorBody(e, h.Get("Content-Type"), body)
 	if c := strings.TrimSpace(h.Get("x-ms-error-code")); c != "" {

@@ -168,7 +168,7 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		err = &permanentError{fmt.Errorf("response body exceeds %d MiB", MaxBodyBytes>>20)}
 	}
 	c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "status", resp.StatusCode,
-		"attempt", attempt, "duration", c.now().Sub(start), "request_id", resp.Header.Get("x-ms-request-id"),
+		"attempt", attempt, "duration", c.now().Sub(start), "request_id", scrub(resp.Header.Get("x-ms-request-id"), token),
 		"client_request_id", reqID, "authorization", redactAuth(token))
 	if err != nil {
 		return nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
