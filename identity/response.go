@@ -64,7 +64,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 	e := &AuthError{
 		Source:     info.Name,
 		StatusCode: ex.status,
-		RequestID:  sanitize(ex.header.Get("x-ms-request-id"), 64),
+		RequestID:  sanitize(c.redactSecrets(ex.header.Get("x-ms-request-id")), 64),
 		ID:         c.id,
 		Resource:   resource,
 		host:       c.src.hostNoun(),
@@ -72,7 +72,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 	var w wireError
 	if json.Unmarshal(ex.body, &w) == nil {
 		if code, ok, _ := rawString(w.Error); ok {
-			e.Code = sanitize(code, 80)
+			e.Code = sanitize(c.redactSecrets(code), 80)
 		} else if len(w.Error) > 0 && w.Error[0] == '{' {
 			// {"error":{"code":…,"message":…}} as Azure front ends send.
 			// Service Fabric adds correlationId inside.
@@ -81,7 +81,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 				CorrelationID string `json:"correlationId"`
 			}
 			if json.Unmarshal(w.Error, &inner) == nil {
-				e.Code, w.Message = sanitize(inner.Code, 80), inner.Message
+				e.Code, w.Message = sanitize(c.redactSecrets(inner.Code), 80), inner.Message
 				if w.CorrelationID == "" {
 					w.CorrelationID = inner.CorrelationID
 				}
@@ -91,9 +91,10 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 		if desc == "" {
 			desc = w.Message
 		}
-		e.Description = c.redactSecrets(sanitize(desc, 300))
+		// Redact before clipping: a clipped secret would no longer match.
+		e.Description = sanitize(c.redactSecrets(desc), 300)
 		if e.RequestID == "" {
-			e.RequestID = sanitize(w.CorrelationID, 64)
+			e.RequestID = sanitize(c.redactSecrets(w.CorrelationID), 64)
 		}
 	}
 	if ex.status == http.StatusBadRequest && !c.id.IsUserAssigned() && isIdentityNotFound(e.Code, e.Description) {

@@ -151,7 +151,7 @@ func (c *Credential) logAttempt(req *http.Request, ex *exchange, err error, atte
 	if ex != nil {
 		args = append(args, "status", ex.status)
 		if id := ex.header.Get("x-ms-request-id"); id != "" {
-			args = append(args, "request_id", sanitize(id, 64))
+			args = append(args, "request_id", sanitize(c.redactSecrets(id), 64))
 		}
 	}
 	if err != nil {
