@@ -211,7 +211,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 				t.Fatal(aerr)
 			}
 			for _, f := range []func() error{
-				func() error { _, err := ac.GetResourceGroup(context.Background(), "00000000-0000-0000-0000-000000000001", "rg-ok"); return err },
+				func() error {
+					_, err := ac.GetResourceGroup(context.Background(), "00000000-0000-0000-0000-000000000001", "rg-ok")
+					return err
+				},
 				func() error {
 					_, _, err := ac.CreateOrUpdateResourceGroup(context.Background(), "00000000-0000-0000-0000-000000000001", "x", arm.ResourceGroup{Location: "eastus"})
 					return err
