@@ -29,7 +29,9 @@ func TestARMRefusesForgedTokensOverHTTP(t *testing.T) {
 		}
 		return c
 	}
-	sign := func(c jwt.MapClaims) string { return signClaims(t, jwt.SigningMethodRS256, e.s.keys.key, e.s.keys.kid, c) }
+	sign := func(c jwt.MapClaims) string {
+		return signClaims(t, jwt.SigningMethodRS256, e.s.keys.key, e.s.keys.kid, c)
+	}
 	good := e.token("app-reader")
 	parts := strings.Split(good, ".")
 	payload := strings.Replace(string(mustB64(t, parts[1])), rdrObjectID, conObjectID, 1)
