@@ -106,6 +106,17 @@ func (f *Factory) Credential() (*identity.Credential, error) {
 	return c, nil
 }
 
+// token gets a token for resource as the chosen identity, and the
+// credential that got it.
+func (f *Factory) token(ctx context.Context, resource string) (identity.Token, *identity.Credential, error) {
+	cred, err := f.Credential()
+	if err != nil {
+		return identity.Token{}, nil, err
+	}
+	tok, err := cred.Token(ctx, resource)
+	return tok, cred, err
+}
+
 // ARM returns the ARM client, authenticated by Credential.
 func (f *Factory) ARM() (*arm.Client, error) {
 	if f.armc != nil {

@@ -66,16 +66,25 @@ func checkGroupName(name string) error {
 	return nil
 }
 
-// parseTags reads repeated --tag k=v (k alone means an empty value).
+// parseTag reads one --tag NAME=VALUE (NAME alone means an empty value).
+func parseTag(t string) (name, value string, err error) {
+	name, value, _ = strings.Cut(t, "=")
+	if strings.TrimSpace(name) == "" {
+		return "", "", flagErrorf("--tag %q: want NAME=VALUE", t)
+	}
+	return name, value, nil
+}
+
+// parseTags reads repeated --tag flags.
 func parseTags(in []string) (map[string]string, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
 	out := make(map[string]string, len(in))
 	for _, t := range in {
-		k, v, _ := strings.Cut(t, "=")
-		if strings.TrimSpace(k) == "" {
-			return nil, flagErrorf("--tag %q: want NAME=VALUE", t)
+		k, v, err := parseTag(t)
+		if err != nil {
+			return nil, err
 		}
 		out[k] = v
 	}
@@ -86,6 +95,8 @@ func parseTags(in []string) (map[string]string, error) {
 type GroupsListOptions struct {
 	Tag    string
 	Output OutputOptions
+
+	list *arm.ListGroupsOptions // from Tag; nil lists every group
 }
 
 // NewCmdGroupsList builds `azmsi groups list`.
@@ -99,23 +110,14 @@ func NewCmdGroupsList(f *Factory, runF func(*GroupsListOptions) error) *cobra.Co
   azmsi groups list --tag env=prod -o json
   azmsi groups list --query "[?location=='eastus'].name" -o tsv`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Output.validate(); err != nil {
-				return err
+		RunE: identityRunE(f, opts, runF, &opts.Output, func(*cobra.Command, []string) error {
+			if opts.Tag == "" {
+				return nil
 			}
-			if opts.Tag != "" {
-				if k, _, _ := strings.Cut(opts.Tag, "="); k == "" {
-					return flagErrorf("--tag %q: want NAME=VALUE", opts.Tag)
-				}
-			}
-			if _, err := f.IdentityID(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return groupsListRun(cmd.Context(), f, opts)
-		},
+			k, v, err := parseTag(opts.Tag)
+			opts.list = &arm.ListGroupsOptions{Filter: arm.TagFilter(k, v)}
+			return err
+		}, groupsListRun),
 	}
 	cmd.Flags().StringVar(&opts.Tag, "tag", "", "only groups with this tag, NAME=VALUE")
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
@@ -127,34 +129,34 @@ func groupsListRun(ctx context.Context, f *Factory, opts *GroupsListOptions) err
 	if err != nil {
 		return err
 	}
-	var lo *arm.ListGroupsOptions
-	if opts.Tag != "" {
-		k, v, _ := strings.Cut(opts.Tag, "=")
-		lo = &arm.ListGroupsOptions{Filter: arm.TagFilter(k, v)}
-	}
 	sc, err := f.resolveSubscription(ctx)
 	var several *errSeveralSubscriptions
 	if errors.As(err, &several) {
-		return groupsListAcross(ctx, f, c, several.ids, lo, opts)
+		return groupsListAcross(ctx, f, c, several.ids, opts)
 	}
 	if err != nil {
 		return err
 	}
-	groups := []arm.ResourceGroup{}
-	for g, err := range c.ResourceGroups(ctx, sc.ID, lo) {
-		if err != nil {
-			return err
-		}
-		groups = append(groups, g)
+	groups, err := c.ResourceGroupPages(sc.ID, opts.list).Collect(ctx)
+	if err != nil {
+		return err
 	}
-	return opts.Output.print(f.IO.Out, groups, groupColumns)
+	return opts.Output.print(f.IO.Out, nonNil(groups), groupColumns)
+}
+
+// nonNil makes an empty list print as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // groupsListAcross lists every subscription's groups concurrently; the
 // rows carry a subscription column. A subscription that fails is reported
 // after the others are printed, and the command exits 1.
-func groupsListAcross(ctx context.Context, f *Factory, c *arm.Client, subs []string, lo *arm.ListGroupsOptions, opts *GroupsListOptions) error {
-	res, err := c.ResourceGroupsAcross(ctx, subs, lo)
+func groupsListAcross(ctx context.Context, f *Factory, c *arm.Client, subs []string, opts *GroupsListOptions) error {
+	res, err := c.ResourceGroupsAcross(ctx, subs, opts.list)
 	if err != nil {
 		return err
 	}
@@ -179,6 +181,31 @@ type groupArgOptions struct {
 	Output OutputOptions
 }
 
+// groupRunE is identityRunE for the commands on one resource group NAME:
+// NAME is checked with the other usage errors (then check, which may be
+// nil), and run gets the resolved subscription and the ARM client.
+func groupRunE[O any](f *Factory, opts *O, runF func(*O) error, g *groupArgOptions, out *OutputOptions,
+	check func() error,
+	run func(ctx context.Context, sub string, c *arm.Client) error,
+) func(*cobra.Command, []string) error {
+	return identityRunE(f, opts, runF, out, func(_ *cobra.Command, args []string) error {
+		g.Name = args[0]
+		if err := checkGroupName(g.Name); err != nil {
+			return err
+		}
+		if check != nil {
+			return check()
+		}
+		return nil
+	}, func(ctx context.Context, f *Factory, _ *O) error {
+		sub, c, err := f.subscriptionFor(ctx)
+		if err != nil {
+			return err
+		}
+		return run(ctx, sub, c)
+	})
+}
+
 // GroupsShowOptions are the parsed flags of `groups show`.
 type GroupsShowOptions = groupArgOptions
 
@@ -189,40 +216,16 @@ func NewCmdGroupsShow(f *Factory, runF func(*GroupsShowOptions) error) *cobra.Co
 		Use:   "show NAME",
 		Short: "Show one resource group",
 		Args:  exactArgs(1, "the resource group NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := prepGroupArg(f, opts, args); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			sub, c, err := f.subscriptionFor(cmd.Context())
-			if err != nil {
-				return err
-			}
-			g, err := c.GetResourceGroup(cmd.Context(), sub, opts.Name)
+		RunE: groupRunE(f, opts, runF, opts, &opts.Output, nil, func(ctx context.Context, sub string, c *arm.Client) error {
+			g, err := c.GetResourceGroup(ctx, sub, opts.Name)
 			if err != nil {
 				return err
 			}
 			return opts.Output.print(f.IO.Out, g, groupColumns)
-		},
+		}),
 	}
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
 	return cmd
-}
-
-func prepGroupArg(f *Factory, opts *groupArgOptions, args []string) error {
-	opts.Name = args[0]
-	if err := checkGroupName(opts.Name); err != nil {
-		return err
-	}
-	if opts.Output.allowed != nil {
-		if err := opts.Output.validate(); err != nil {
-			return err
-		}
-	}
-	_, err := f.IdentityID()
-	return err
 }
 
 // GroupsExistsOptions are the parsed flags of `groups exists`.
@@ -232,30 +235,19 @@ type GroupsExistsOptions = groupArgOptions
 // false (exit 0 either way), like `az group exists`.
 func NewCmdGroupsExists(f *Factory, runF func(*GroupsExistsOptions) error) *cobra.Command {
 	opts := &GroupsExistsOptions{}
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:   "exists NAME",
 		Short: "Print true if the resource group exists, else false",
 		Args:  exactArgs(1, "the resource group NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := prepGroupArg(f, opts, args); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			sub, c, err := f.subscriptionFor(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ok, err := c.ResourceGroupExists(cmd.Context(), sub, opts.Name)
+		RunE: groupRunE(f, opts, runF, opts, nil, nil, func(ctx context.Context, sub string, c *arm.Client) error {
+			ok, err := c.ResourceGroupExists(ctx, sub, opts.Name)
 			if err != nil {
 				return err
 			}
 			_, err = fmt.Fprintln(f.IO.Out, ok)
 			return err
-		},
+		}),
 	}
-	return cmd
 }
 
 // GroupsCreateOptions are the parsed flags of `groups create`.
@@ -270,34 +262,25 @@ type GroupsCreateOptions struct {
 func NewCmdGroupsCreate(f *Factory, runF func(*GroupsCreateOptions) error) *cobra.Command {
 	opts := &GroupsCreateOptions{}
 	cmd := &cobra.Command{
-		Use:     "create NAME --location LOCATION [--tag NAME=VALUE]...",
-		Short:   "Create a resource group (or update an existing one in place)",
-		Example: `  azmsi groups create rg-demo --location eastus --tag env=dev --client-id 22222222-2222-2222-2222-222222222222`,
-		Args:    exactArgs(1, "the resource group NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
-				return err
-			}
+		Use:   "create NAME --location LOCATION [--tag NAME=VALUE]...",
+		Short: "Create a resource group (or update an existing one in place)",
+		Example: `  azmsi groups create rg-demo --location eastus
+  azmsi groups create rg-demo -l eastus --tag env=dev --tag owner=ops --client-id 22222222-2222-2222-2222-222222222222`,
+		Args: exactArgs(1, "the resource group NAME"),
+		RunE: groupRunE(f, opts, runF, &opts.groupArgOptions, &opts.Output, func() error {
 			if strings.TrimSpace(opts.Location) == "" {
 				return flagErrorf("--location is required (e.g. --location eastus)")
 			}
 			var err error
-			if opts.tags, err = parseTags(opts.Tags); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			sub, c, err := f.subscriptionFor(cmd.Context())
-			if err != nil {
-				return err
-			}
-			g, _, err := c.CreateOrUpdateResourceGroup(cmd.Context(), sub, opts.Name, arm.ResourceGroup{Location: opts.Location, Tags: opts.tags})
+			opts.tags, err = parseTags(opts.Tags)
+			return err
+		}, func(ctx context.Context, sub string, c *arm.Client) error {
+			g, _, err := c.CreateOrUpdateResourceGroup(ctx, sub, opts.Name, arm.ResourceGroup{Location: opts.Location, Tags: opts.tags})
 			if err != nil {
 				return err
 			}
 			return opts.Output.print(f.IO.Out, g, groupColumns)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&opts.Location, "location", "l", "", "Azure region, e.g. eastus (required)")
 	cmd.Flags().StringArrayVar(&opts.Tags, "tag", nil, "tag NAME=VALUE (repeatable)")
@@ -317,25 +300,20 @@ type GroupsUpdateOptions struct {
 func NewCmdGroupsUpdate(f *Factory, runF func(*GroupsUpdateOptions) error) *cobra.Command {
 	opts := &GroupsUpdateOptions{}
 	cmd := &cobra.Command{
-		Use:   "update NAME [--tag NAME=VALUE]... [--remove-tag NAME]...",
-		Short: "Add, change or remove tags of a resource group (other tags are kept)",
-		Args:  exactArgs(1, "the resource group NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
-				return err
-			}
+		Use:     "update NAME [--tag NAME=VALUE]... [--remove-tag NAME]...",
+		Short:   "Add, change or remove tags of a resource group (other tags are kept)",
+		Example: `  azmsi groups update rg-demo --tag owner=ops --remove-tag env`,
+		Args:    exactArgs(1, "the resource group NAME"),
+		RunE: groupRunE(f, opts, runF, &opts.groupArgOptions, &opts.Output, func() error {
 			if len(opts.Tags) == 0 && len(opts.RemoveTags) == 0 {
 				return flagErrorf("nothing to update: pass --tag NAME=VALUE or --remove-tag NAME")
 			}
 			var err error
-			if opts.tags, err = parseTags(opts.Tags); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return groupsUpdateRun(cmd.Context(), f, opts)
-		},
+			opts.tags, err = parseTags(opts.Tags)
+			return err
+		}, func(ctx context.Context, sub string, c *arm.Client) error {
+			return groupsUpdateRun(ctx, f, opts, sub, c)
+		}),
 	}
 	cmd.Flags().StringArrayVar(&opts.Tags, "tag", nil, "set tag NAME=VALUE (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.RemoveTags, "remove-tag", nil, "remove tag NAME (repeatable)")
@@ -343,11 +321,7 @@ func NewCmdGroupsUpdate(f *Factory, runF func(*GroupsUpdateOptions) error) *cobr
 	return cmd
 }
 
-func groupsUpdateRun(ctx context.Context, f *Factory, opts *GroupsUpdateOptions) error {
-	sub, c, err := f.subscriptionFor(ctx)
-	if err != nil {
-		return err
-	}
+func groupsUpdateRun(ctx context.Context, f *Factory, opts *GroupsUpdateOptions, sub string, c *arm.Client) error {
 	// PATCH replaces the whole tag map, so merge into what is there.
 	g, err := c.GetResourceGroup(ctx, sub, opts.Name)
 	if err != nil {
@@ -389,29 +363,21 @@ func NewCmdGroupsDelete(f *Factory, runF func(*GroupsDeleteOptions) error) *cobr
 and refuses otherwise. It waits until ARM reports the deletion finished
 unless --no-wait is given.`,
 		Args: exactArgs(1, "the resource group NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := prepGroupArg(f, &opts.groupArgOptions, args); err != nil {
-				return err
-			}
+		RunE: groupRunE(f, opts, runF, &opts.groupArgOptions, nil, func() error {
 			if !opts.Yes && !f.IO.CanPrompt() {
 				return flagErrorf("deleting resource group %q needs confirmation: pass --yes", opts.Name)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return groupsDeleteRun(cmd.Context(), f, opts)
-		},
+			return nil
+		}, func(ctx context.Context, sub string, c *arm.Client) error {
+			return groupsDeleteRun(ctx, f, opts, sub, c)
+		}),
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once ARM accepted the deletion")
 	return cmd
 }
 
-func groupsDeleteRun(ctx context.Context, f *Factory, opts *GroupsDeleteOptions) error {
-	sub, c, err := f.subscriptionFor(ctx)
-	if err != nil {
-		return err
-	}
+func groupsDeleteRun(ctx context.Context, f *Factory, opts *GroupsDeleteOptions, sub string, c *arm.Client) error {
 	if !opts.Yes {
 		fmt.Fprintf(f.IO.Out, "Delete resource group %q in subscription %s and everything in it? [y/N] ", opts.Name, sub)
 		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')

@@ -48,7 +48,7 @@ final answer.`,
   azmsi rest -X PUT '/subscriptions/{subscriptionId}/resourcegroups/rg-x' --api-version 2021-04-01 --body '{"location":"eastus"}'
   azmsi rest -X DELETE '/subscriptions/{subscriptionId}/resourcegroups/rg-x?api-version=2021-04-01' --wait`,
 		Args: exactArgs(1, "a PATH such as /subscriptions"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: identityRunE(f, opts, runF, &opts.Output, func(_ *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			opts.Method = strings.ToUpper(strings.TrimSpace(opts.Method))
 			switch opts.Method {
@@ -62,9 +62,6 @@ final answer.`,
 			if opts.APIVersion == "" && !strings.Contains(strings.ToLower(opts.Path), "api-version=") {
 				return flagErrorf("no api-version: pass --api-version (e.g. 2021-04-01 for resource groups) or put ?api-version= in PATH")
 			}
-			if err := opts.Output.validate(); err != nil {
-				return err
-			}
 			if opts.Body != "" {
 				b, err := readBody(opts.Body, f.IO.In)
 				if err != nil {
@@ -72,14 +69,8 @@ final answer.`,
 				}
 				opts.body = b
 			}
-			if _, err := f.IdentityID(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return restRun(cmd.Context(), f, opts)
-		},
+			return nil
+		}, restRun),
 	}
 	cmd.Flags().StringVarP(&opts.Method, "method", "X", "GET", "HTTP method")
 	cmd.Flags().StringVar(&opts.APIVersion, "api-version", "", "api-version query parameter")

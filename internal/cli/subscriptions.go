@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-
-	"github.com/azmsi/azmsi/arm"
 )
 
 // NewCmdSubscriptions builds `azmsi subscriptions` (alias `subscription`).
@@ -43,18 +41,7 @@ func NewCmdSubscriptionsList(f *Factory, runF func(*SubscriptionsListOptions) er
 		Aliases: []string{"ls"},
 		Short:   "List the subscriptions the identity has a role on",
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Output.validate(); err != nil {
-				return err
-			}
-			if _, err := f.IdentityID(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return subscriptionsListRun(cmd.Context(), f, opts)
-		},
+		RunE:    identityRunE(f, opts, runF, &opts.Output, nil, subscriptionsListRun),
 	}
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
 	return cmd
@@ -65,14 +52,11 @@ func subscriptionsListRun(ctx context.Context, f *Factory, opts *SubscriptionsLi
 	if err != nil {
 		return err
 	}
-	subs := []arm.Subscription{}
-	for s, err := range c.Subscriptions(ctx) {
-		if err != nil {
-			return err
-		}
-		subs = append(subs, s)
+	subs, err := c.SubscriptionPages().Collect(ctx)
+	if err != nil {
+		return err
 	}
-	return opts.Output.print(f.IO.Out, subs, subscriptionColumns)
+	return opts.Output.print(f.IO.Out, nonNil(subs), subscriptionColumns)
 }
 
 // SubscriptionsShowOptions are the parsed flags of `subscriptions show`.
@@ -88,24 +72,15 @@ func NewCmdSubscriptionsShow(f *Factory, runF func(*SubscriptionsShowOptions) er
 		Use:   "show [SUBSCRIPTION-ID]",
 		Short: "Show one subscription (default: the one azmsi would use)",
 		Args:  maxArgs(1, "one subscription ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Output.validate(); err != nil {
-				return err
-			}
+		RunE: identityRunE(f, opts, runF, &opts.Output, func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if why := placeholderReason(args[0]); why != "" {
 					return flagErrorf("subscription ID %q is not usable: %s", args[0], why)
 				}
 				opts.ID = args[0]
 			}
-			if _, err := f.IdentityID(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return subscriptionsShowRun(cmd.Context(), f, opts)
-		},
+			return nil
+		}, subscriptionsShowRun),
 	}
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
 	return cmd

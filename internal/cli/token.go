@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,7 +35,7 @@ The token is a secret: it is printed on stdout and nowhere else.`,
   azmsi token --scope https://vault.azure.net/.default --client-id 22222222-2222-2222-2222-222222222222
   curl -H "Authorization: Bearer $(azmsi token -o tsv)" ...`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: identityRunE(f, opts, runF, &opts.Output, func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("resource") && cmd.Flags().Changed("scope") {
 				return flagErrorf("--resource and --scope are mutually exclusive")
 			}
@@ -48,17 +49,8 @@ The token is a secret: it is printed on stdout and nowhere else.`,
 			if opts.Resource == "" {
 				return flagErrorf("--resource must not be empty")
 			}
-			if err := opts.Output.validate(); err != nil {
-				return err
-			}
-			if _, err := f.IdentityID(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return tokenRun(cmd, f, opts)
-		},
+			return nil
+		}, tokenRun),
 	}
 	cmd.Flags().StringVar(&opts.Resource, "resource", ARMResource, "resource (audience) of the token")
 	cmd.Flags().StringVar(&opts.Scope, "scope", "", "a single scope such as https://vault.azure.net/.default (instead of --resource)")
@@ -76,12 +68,8 @@ type tokenJSON struct {
 	Resource    string `json:"resource"`
 }
 
-func tokenRun(cmd *cobra.Command, f *Factory, opts *TokenOptions) error {
-	cred, err := f.Credential()
-	if err != nil {
-		return err
-	}
-	tok, err := cred.Token(cmd.Context(), opts.Resource)
+func tokenRun(ctx context.Context, f *Factory, opts *TokenOptions) error {
+	tok, _, err := f.token(ctx, opts.Resource)
 	if err != nil {
 		return err
 	}

@@ -29,18 +29,7 @@ metadata. The token itself is never printed.`,
 		Example: `  azmsi whoami
   azmsi whoami --client-id 22222222-2222-2222-2222-222222222222 -o json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.Output.validate(); err != nil {
-				return err
-			}
-			if _, err := f.IdentityID(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return whoamiRun(cmd.Context(), f, opts)
-		},
+		RunE: identityRunE(f, opts, runF, &opts.Output, nil, whoamiRun),
 	}
 	cmd.Flags().StringVar(&opts.Resource, "resource", ARMResource, "resource to get the token for")
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
@@ -84,11 +73,7 @@ type whoamiJSON struct {
 }
 
 func whoamiRun(ctx context.Context, f *Factory, opts *WhoamiOptions) error {
-	cred, err := f.Credential()
-	if err != nil {
-		return err
-	}
-	tok, err := cred.Token(ctx, opts.Resource)
+	tok, cred, err := f.token(ctx, opts.Resource)
 	if err != nil {
 		return err
 	}
