@@ -176,6 +176,9 @@ func TestGroupsRoundTrip(t *testing.T) {
 
 	r = e.run(t, append([]string{"groups", "delete", "rg-round", "--yes"}, as...)...)
 	wantCode(t, r, ExitOK)
+	if r.stdout != "deleted resource group rg-round\n" {
+		t.Errorf("delete confirmation: %s", r)
+	}
 	r = e.run(t, append([]string{"groups", "exists", "rg-round"}, as...)...)
 	if r.stdout != "false\n" {
 		t.Fatalf("exists after delete: %s", r)
@@ -185,6 +188,20 @@ func TestGroupsRoundTrip(t *testing.T) {
 	wantCode(t, e.run(t, append([]string{"groups", "create", "rg-nowait", "-l", "eastus"}, as...)...), ExitOK)
 	r = e.run(t, append([]string{"groups", "delete", "rg-nowait", "--yes", "--no-wait"}, as...)...)
 	wantCode(t, r, ExitOK)
+	if r.stdout != "deletion of rg-nowait started; check with azmsi groups exists rg-nowait\n" {
+		t.Errorf("--no-wait confirmation: %s", r)
+	}
+
+	// json prints nothing, as az group delete does; the group is gone all the same.
+	wantCode(t, e.run(t, append([]string{"groups", "create", "rg-json", "-l", "eastus"}, as...)...), ExitOK)
+	r = e.run(t, append([]string{"groups", "delete", "rg-json", "--yes", "-o", "json"}, as...)...)
+	wantCode(t, r, ExitOK)
+	if r.stdout != "" {
+		t.Errorf("delete -o json printed %q", r.stdout)
+	}
+	if r = e.run(t, append([]string{"groups", "exists", "rg-json"}, as...)...); r.stdout != "false\n" {
+		t.Errorf("exists after delete -o json: %s", r)
+	}
 }
 
 func TestGroupsDeletePrompt(t *testing.T) {

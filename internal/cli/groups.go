@@ -361,9 +361,12 @@ func NewCmdGroupsDelete(f *Factory, runF func(*GroupsDeleteOptions) error) *cobr
 		Short: "Delete a resource group and everything in it",
 		Long: `Delete a resource group. Without --yes, azmsi asks when stdin is a terminal
 and refuses otherwise. It waits until ARM reports the deletion finished
-unless --no-wait is given.`,
+unless --no-wait is given. The table output is one line saying what
+happened; json and tsv print nothing, as 'az group delete' does.`,
+		Example: `  azmsi groups delete rg-demo --yes
+  azmsi groups delete rg-demo --yes --no-wait && azmsi groups exists rg-demo`,
 		Args: exactArgs(1, "the resource group NAME"),
-		RunE: groupRunE(f, opts, runF, &opts.groupArgOptions, nil, func() error {
+		RunE: groupRunE(f, opts, runF, &opts.groupArgOptions, &opts.Output, func() error {
 			if !opts.Yes && !f.IO.CanPrompt() {
 				return flagErrorf("deleting resource group %q needs confirmation: pass --yes", opts.Name)
 			}
@@ -374,6 +377,7 @@ unless --no-wait is given.`,
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once ARM accepted the deletion")
+	addFormatFlag(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
 	return cmd
 }
 
@@ -389,17 +393,16 @@ func groupsDeleteRun(ctx context.Context, f *Factory, opts *GroupsDeleteOptions,
 	if err != nil {
 		return err
 	}
-	if opts.NoWait {
-		if f.IO.IsStdoutTTY() {
-			fmt.Fprintf(f.IO.Out, "Deletion of resource group %q started.\n", opts.Name)
+	msg := "deletion of " + opts.Name + " started; check with azmsi groups exists " + opts.Name
+	if !opts.NoWait {
+		if _, err := p.Wait(ctx); err != nil {
+			return err
 		}
-		return nil
+		msg = "deleted resource group " + opts.Name
 	}
-	if _, err := p.Wait(ctx); err != nil {
-		return err
+	if opts.Output.Format != "table" {
+		return nil // like az group delete: nothing to parse
 	}
-	if f.IO.IsStdoutTTY() {
-		fmt.Fprintf(f.IO.Out, "Deleted resource group %q.\n", opts.Name)
-	}
-	return nil
+	_, err = fmt.Fprintln(f.IO.Out, msg)
+	return err
 }

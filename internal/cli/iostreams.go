@@ -32,10 +32,6 @@ func TestIOStreams() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 // CanPrompt reports whether a person can answer a question on stdin.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY }
 
-// IsStdoutTTY reports whether stdout is a terminal; success chatter goes to
-// stdout only then, so machine output stays clean.
-func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-
 // SetTTY overrides terminal detection (tests).
 func (s *IOStreams) SetTTY(stdin, stdout bool) { s.stdinTTY, s.stdoutTTY = stdin, stdout }
 

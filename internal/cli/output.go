@@ -26,10 +26,16 @@ type OutputOptions struct {
 	query   *jmespath.JMESPath
 }
 
+// addOutputFlags registers -o (def, one of allowed) and --query.
 func addOutputFlags(fs *pflag.FlagSet, o *OutputOptions, def string, allowed ...string) {
+	addFormatFlag(fs, o, def, allowed...)
+	fs.StringVar(&o.Query, "query", "", "JMESPath query applied to the JSON output (like az --query)")
+}
+
+// addFormatFlag registers -o alone, for commands with nothing to query.
+func addFormatFlag(fs *pflag.FlagSet, o *OutputOptions, def string, allowed ...string) {
 	o.allowed = allowed
 	fs.StringVarP(&o.Format, "output", "o", def, "output format: "+strings.Join(allowed, ", "))
-	fs.StringVar(&o.Query, "query", "", "JMESPath query applied to the JSON output (like az --query)")
 }
 
 // validate checks -o and compiles --query; both failures are usage errors.
