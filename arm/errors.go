@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -44,7 +45,8 @@ type AdditionalInfo struct {
 	Info json.RawMessage `json:"info,omitempty"`
 }
 
-// Error is one or two lines a person can act on.
+// Error is one line a person can act on, followed by "\n  hint: " and
+// Hint() when there is advice.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
 	if e.Code == "AuthorizationFailed" {
@@ -73,19 +75,29 @@ func (e *ResponseError) Error() string {
 	if e.RequestID != "" {
 		b.WriteString(" (request id " + e.RequestID + ")")
 	}
-	if h := e.hint(); h != "" {
+	if h := e.Hint(); h != "" {
 		b.WriteString("\n  hint: " + h)
 	}
 	return b.String()
 }
 
-// hint suggests the next step for codes a managed-identity user meets.
-func (e *ResponseError) hint() string {
+// Hint is the next step for the codes a managed-identity user meets, or ""
+// when there is no advice beyond the message. It describes the fix, not a
+// tool to run: the caller may be any program.
+func (e *ResponseError) Hint() string {
+	sub := subscriptionOf(e.URL)
 	switch e.Code {
 	case "ResourceGroupNotFound":
-		return "check the resource group name and subscription (names are case-insensitive); list groups with `azmsi group list`"
+		if sub != "" {
+			return "check the resource group name (case-insensitive) and that the group is in subscription " + sub
+		}
+		return "check the resource group name (case-insensitive) and the subscription"
 	case "SubscriptionNotFound", "InvalidSubscriptionId":
-		return "check the subscription ID; the identity sees only subscriptions where it has a role (`azmsi subscription list`)"
+		scope := "/subscriptions/{id}"
+		if sub != "" {
+			scope = "/subscriptions/" + sub
+		}
+		return "check the subscription ID; a managed identity sees a subscription only where it holds a role: assign it one such as Reader at " + scope
 	case "InvalidAuthenticationTokenAudience":
 		return "the token was issued for another resource; request it for the cloud's ARM audience (e.g. https://management.core.windows.net/) and make sure Options.Cloud matches the endpoint"
 	case "ExpiredAuthenticationToken":
@@ -109,7 +121,22 @@ func (e *ResponseError) hint() string {
 	case e.StatusCode == http.StatusUnauthorized:
 		return "ARM did not accept the token; check that the managed identity is enabled and the token is for this cloud's ARM audience"
 	case e.StatusCode == http.StatusForbidden:
-		return "the identity lacks a role assignment for this operation"
+		return "the identity lacks a role assignment for this operation: assign it a role such as Reader (to read) or Contributor (to change) at the resource's scope"
+	}
+	return ""
+}
+
+// subscriptionOf returns the subscription ID in a request URL's path, or "".
+func subscriptionOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if strings.EqualFold(segs[i], "subscriptions") && segs[i+1] != "" {
+			return segs[i+1]
+		}
 	}
 	return ""
 }

@@ -63,6 +63,40 @@ func TestResponseErrorParsing(t *testing.T) {
 	}
 }
 
+// Hints describe the fix in library terms: arm is used without the CLI, so
+// they never name an azmsi command; they name the subscription when the
+// request URL has one.
+func TestHintsAreLibraryAdvice(t *testing.T) {
+	const u = "https://h/subscriptions/s1/resourcegroups/nope"
+	for _, tc := range []struct {
+		code, url string
+		status    int
+		want      string
+	}{
+		{"ResourceGroupNotFound", u, 404, "check the resource group name (case-insensitive) and that the group is in subscription s1"},
+		{"ResourceGroupNotFound", "https://h/x", 404, "check the resource group name (case-insensitive) and the subscription"},
+		{"SubscriptionNotFound", "https://h/subscriptions/s1", 404, "assign it one such as Reader at /subscriptions/s1"},
+		{"InvalidSubscriptionId", "https://h/x", 400, "assign it one such as Reader at /subscriptions/{id}"},
+		{"SomethingElse", u, 403, "assign it a role such as Reader (to read) or Contributor (to change)"},
+		{"Conflict", u, 409, ""},
+	} {
+		e := &ResponseError{StatusCode: tc.status, Code: tc.code, Method: "GET", URL: tc.url}
+		h := e.Hint()
+		if tc.want == "" {
+			if h != "" || strings.Contains(e.Error(), "hint:") {
+				t.Errorf("%s: unexpected hint %q", tc.code, h)
+			}
+			continue
+		}
+		if !strings.Contains(h, tc.want) || !strings.HasSuffix(e.Error(), "\n  hint: "+h) {
+			t.Errorf("%s %s: hint %q, want %q; Error %q", tc.code, tc.url, h, tc.want, e.Error())
+		}
+		if strings.Contains(h, "azmsi ") {
+			t.Errorf("%s: hint names a CLI command: %q", tc.code, h)
+		}
+	}
+}
+
 func TestErrorDetailsAndIDs(t *testing.T) {
 	body := `{"error":{"code":"DeploymentFailed","message":"m","target":"t","details":[{"code":"A","message":"a","details":[{"code":"B","message":"b"}]}],"additionalInfo":[{"type":"PolicyViolation","info":{"policy":"p"}}]}}`
 	h := http.Header{"X-Ms-Request-Id": {"rid"}, "X-Ms-Correlation-Request-Id": {"cid"}}

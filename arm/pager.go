@@ -125,7 +125,7 @@ func (c *Client) listURL(path, apiVersion string) (*url.URL, error) {
 }
 
 // Pages returns a pager over the elements of "value" of a raw list call,
-// following nextLink (for `azmsi rest --paginate`).
+// following nextLink: any ARM list, such as a provider's resources.
 func (c *Client) Pages(path, apiVersion string) *Pager[json.RawMessage] {
 	u, err := c.listURL(path, apiVersion)
 	return newPager[json.RawMessage](c, u, err)

@@ -149,6 +149,28 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// ARM's advice is the hint line, with the azmsi command that lists what the
+// identity can see; the error line itself carries no second hint.
+func TestARMErrorHints(t *testing.T) {
+	e := startEmulator(t, emulator.Options{})
+	for _, tc := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"groups", "show", "no-such-group", "--subscription", sub1},
+			"hint: check the resource group name (case-insensitive) and that the group is in subscription " + sub1 + "; 'azmsi groups list' shows the groups the identity can see\n"},
+		{[]string{"subscriptions", "show", "00000000-0000-0000-0000-000000000009"},
+			"hint: check the subscription ID; a managed identity sees a subscription only where it holds a role: assign it one such as Reader at /subscriptions/00000000-0000-0000-0000-000000000009; 'azmsi subscriptions list' shows the subscriptions the identity can see\n"},
+	} {
+		r := e.run(t, tc.args...)
+		wantCode(t, r, ExitError)
+		lines := strings.SplitAfter(r.stderr, "\n")
+		if len(lines) != 3 || !strings.HasPrefix(lines[0], "azmsi: arm: GET ") || lines[1] != tc.hint {
+			t.Errorf("%v: stderr\n%s\nwant the error line, then\n%s", tc.args, r.stderr, tc.hint)
+		}
+	}
+}
+
 func TestGroupsRoundTrip(t *testing.T) {
 	e := startEmulator(t, emulator.Options{DeleteDuration: 50 * time.Millisecond})
 	as := []string{"--client-id", contributorID}

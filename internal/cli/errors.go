@@ -3,6 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/azmsi/azmsi/arm"
 )
 
 // Exit codes of the azmsi command.
@@ -50,6 +53,37 @@ func withHint(err error, format string, args ...any) error {
 		return nil
 	}
 	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
+}
+
+// armHint moves the advice of an *arm.ResponseError in err from msg to the
+// hint line, as every azmsi error shows it, and names the azmsi command
+// that lists what the identity can see. It returns msg unchanged and no
+// hint for other errors.
+func armHint(err error, msg string) (string, string) {
+	var re *arm.ResponseError
+	if !errors.As(err, &re) {
+		return msg, ""
+	}
+	hint := re.Hint()
+	if m, ok := strings.CutSuffix(msg, "\n  hint: "+hint); ok && hint != "" {
+		msg = m
+	} else {
+		hint = "" // not at the end (several errors joined): leave it in place
+	}
+	see := ""
+	switch re.Code {
+	case "ResourceGroupNotFound":
+		see = "'azmsi groups list' shows the groups the identity can see"
+	case "SubscriptionNotFound", "InvalidSubscriptionId":
+		see = "'azmsi subscriptions list' shows the subscriptions the identity can see"
+	}
+	switch {
+	case hint == "":
+		return msg, see
+	case see == "":
+		return msg, hint
+	}
+	return msg, hint + "; " + see
 }
 
 // silentError has already been reported; Main prints nothing more.

@@ -73,12 +73,14 @@ func reportError(w io.Writer, cmd *cobra.Command, err error) int {
 	if errors.As(err, &se) {
 		return code
 	}
-	msg := strings.TrimSpace(err.Error())
+	msg, armAdvice := armHint(err, strings.TrimSpace(err.Error()))
 	fmt.Fprintf(w, "azmsi: %s\n", msg)
 	var he *hintError
 	switch {
 	case errors.As(err, &he):
 		fmt.Fprintf(w, "hint: %s\n", he.hint)
+	case armAdvice != "":
+		fmt.Fprintf(w, "hint: %s\n", armAdvice)
 	case code == ExitUsage && cmd != nil:
 		fmt.Fprintf(w, "hint: run '%s --help' for usage\n", cmd.CommandPath())
 	case code == ExitUnavailable:
