@@ -147,6 +147,16 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+
+	// "Unavailable" is explained once: identity's message says what to do,
+	// and no hint line repeats it.
+	r := down.run(t, "token")
+	wantCode(t, r, ExitUnavailable)
+	if n := strings.Count(r.stderr, "\n"); n != 1 || strings.Contains(r.stderr, "hint:") {
+		t.Errorf("want one line, no hint:\n%s", r.stderr)
+	}
+	contains(t, r.stderr, "azmsi: managed identity is unavailable: ")
+	contains(t, r.stderr, "AZURE_POD_IDENTITY_AUTHORITY_HOST")
 }
 
 // ARM's advice is the hint line, with the azmsi command that lists what the

@@ -83,9 +83,9 @@ func reportError(w io.Writer, cmd *cobra.Command, err error) int {
 		fmt.Fprintf(w, "hint: %s\n", armAdvice)
 	case code == ExitUsage && cmd != nil:
 		fmt.Fprintf(w, "hint: run '%s --help' for usage\n", cmd.CommandPath())
-	case code == ExitUnavailable:
-		fmt.Fprintf(w, "hint: no managed-identity endpoint here; for local use run 'azmsi emulator' and load its env file, or pass --endpoint\n")
 	}
+	// ErrUnavailable needs no hint here: identity's message already says
+	// what to check for the host it tried (off Azure: the emulator variable).
 	return code
 }
 
