@@ -209,6 +209,7 @@ func newResponseError(method, rawURL string, status int, h http.Header, body []b
 	e.Message = scrub(e.Message, secret)
 	e.Target = scrub(e.Target, secret)
 	scrubDetails(e.Details, secret)
+	scrubInfo(e.AdditionalInfo, secret)
 	return e
 }
 
@@ -218,6 +219,16 @@ func scrubDetails(ds []ErrorDetail, secret string) {
 		ds[i].Message = scrub(ds[i].Message, secret)
 		ds[i].Target = scrub(ds[i].Target, secret)
 		scrubDetails(ds[i].Details, secret)
+		scrubInfo(ds[i].AdditionalInfo, secret)
+	}
+}
+
+// scrubInfo redacts secret in additionalInfo, kept as raw JSON: the
+// replacement has no quote or backslash, so the JSON stays valid.
+func scrubInfo(is []AdditionalInfo, secret string) {
+	for i := range is {
+		is[i].Type = scrub(is[i].Type, secret)
+		is[i].Info = json.RawMessage(scrub(string(is[i].Info), secret))
 	}
 }
 
@@ -250,12 +261,18 @@ func parseErrorBody(e *ResponseError, contentType string, body []byte) {
 			d = &env.ErrorDetail
 		}
 		if d != nil {
-			e.Code, e.Message, e.Target = d.Code, printable(d.Message, 2000), d.Target
-			e.Details, e.AdditionalInfo = d.Details, d.AdditionalInfo
+			e.fill(d)
 			return
 		}
 	}
 	e.Message = summarizeBody(contentType, trimmed)
+}
+
+// fill copies ARM's error object d (of an error response or of a failed
+// long-running operation) into e.
+func (e *ResponseError) fill(d *ErrorDetail) {
+	e.Code, e.Message, e.Target = d.Code, printable(d.Message, 2000), d.Target
+	e.Details, e.AdditionalInfo = d.Details, d.AdditionalInfo
 }
 
 var (

@@ -2,6 +2,7 @@ package arm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -121,9 +122,11 @@ func TestTokenNeverLeaks(t *testing.T) {
 			w.Write([]byte("<html><title>" + auth + "</title></html>"))
 		case "/nested":
 			writeJSON(w, 400, `{"error":{"code":"X","message":"m","details":[{"code":"`+auth+`","message":"`+auth+`"}]}}`)
+		case "/info":
+			writeJSON(w, 400, `{"error":{"code":"X","message":"m","additionalInfo":[{"type":"`+auth+`","info":{"h":"`+auth+`"}}],"details":[{"code":"D","message":"d","additionalInfo":[{"type":"T","info":"`+auth+`"}]}]}}`)
 		}
 	}), func(o *Options) { o.MaxRetries = -1 })
-	for _, p := range []string{"/json", "/html", "/nested"} {
+	for _, p := range []string{"/json", "/html", "/nested", "/info"} {
 		_, err := e.c.Do(context.Background(), "GET", p, "1", nil)
 		var re *ResponseError
 		if !errors.As(err, &re) {
@@ -132,6 +135,15 @@ func TestTokenNeverLeaks(t *testing.T) {
 		all := err.Error() + re.Message + re.Code
 		for _, d := range re.Details {
 			all += d.Code + d.Message
+			for _, in := range d.AdditionalInfo {
+				all += in.Type + string(in.Info)
+			}
+		}
+		for _, in := range re.AdditionalInfo {
+			if !json.Valid(in.Info) {
+				t.Errorf("%s: additionalInfo no longer JSON: %s", p, in.Info)
+			}
+			all += in.Type + string(in.Info)
 		}
 		if strings.Contains(all, canary) {
 			t.Errorf("%s: token leaked into the error: %s", p, all)

@@ -99,15 +99,22 @@ func (p *Poller) finish(r *Response, err error) (*Response, error) {
 	return r, err
 }
 
+// get makes one GET for the operation. An error answer from ARM ends the
+// operation; a transport failure or cancellation does not, so Poll may be
+// called again.
+func (p *Poller) get(ctx context.Context, u *url.URL) (*Response, error) {
+	resp, err := p.c.send(ctx, http.MethodGet, u, nil)
+	if re := (*ResponseError)(nil); errors.As(err, &re) {
+		return p.finish(nil, err)
+	}
+	return resp, err
+}
+
 // pollLocation: 202 → running; 200/201/204 → done; an error status ends
 // the operation with that *ResponseError.
 func (p *Poller) pollLocation(ctx context.Context) (*Response, error) {
-	resp, err := p.c.send(ctx, http.MethodGet, p.locURL, nil)
+	resp, err := p.get(ctx, p.locURL)
 	if err != nil {
-		var re *ResponseError
-		if errors.As(err, &re) {
-			return p.finish(nil, err)
-		}
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusAccepted {
@@ -130,12 +137,8 @@ type asyncStatus struct {
 }
 
 func (p *Poller) pollAsync(ctx context.Context) (*Response, error) {
-	resp, err := p.c.send(ctx, http.MethodGet, p.asyncURL, nil)
+	resp, err := p.get(ctx, p.asyncURL)
 	if err != nil {
-		var re *ResponseError
-		if errors.As(err, &re) {
-			return p.finish(nil, err)
-		}
 		return nil, err
 	}
 	var st asyncStatus
@@ -151,8 +154,7 @@ func (p *Poller) pollAsync(ctx context.Context) (*Response, error) {
 			RequestID: resp.Header.Get("x-ms-request-id"), CorrelationID: resp.Header.Get("x-ms-correlation-request-id"),
 		}
 		if st.Error != nil {
-			e.Code, e.Message, e.Target = st.Error.Code, printable(st.Error.Message, 2000), st.Error.Target
-			e.Details, e.AdditionalInfo = st.Error.Details, st.Error.AdditionalInfo
+			e.fill(st.Error)
 		}
 		return p.finish(nil, e)
 	}
@@ -178,12 +180,8 @@ func (p *Poller) final(ctx context.Context, status *Response) (*Response, error)
 	if target == nil {
 		return p.finish(status, nil)
 	}
-	resp, err := p.c.send(ctx, http.MethodGet, target, nil)
+	resp, err := p.get(ctx, target)
 	if err != nil {
-		var re *ResponseError
-		if errors.As(err, &re) {
-			return p.finish(nil, err)
-		}
 		return nil, err
 	}
 	return p.finish(resp, nil)

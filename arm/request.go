@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -154,12 +155,15 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	debug := c.log.Enabled(ctx, slog.LevelDebug) // per attempt: build the trace line only when it is wanted
 	start := c.now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "attempt", attempt,
-			"client_request_id", reqID, "authorization", redactAuth(token), "error", scrub(err.Error(), token),
-			"duration", c.now().Sub(start))
+		if debug {
+			c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "attempt", attempt,
+				"client_request_id", reqID, "authorization", redactedAuth, "error", scrub(err.Error(), token),
+				"duration", c.now().Sub(start))
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -167,17 +171,20 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	if err == nil && len(data) > MaxBodyBytes {
 		err = &permanentError{fmt.Errorf("response body exceeds %d MiB", MaxBodyBytes>>20)}
 	}
-	c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "status", resp.StatusCode,
-		"attempt", attempt, "duration", c.now().Sub(start), "request_id", scrub(resp.Header.Get("x-ms-request-id"), token),
-		"client_request_id", reqID, "authorization", redactAuth(token))
+	if debug {
+		c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "status", resp.StatusCode,
+			"attempt", attempt, "duration", c.now().Sub(start), "request_id", scrub(resp.Header.Get("x-ms-request-id"), token),
+			"client_request_id", reqID, "authorization", redactedAuth)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
 	}
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Method: method, URL: target}, nil
 }
 
-// redactAuth shows that a bearer token was sent without revealing it.
-func redactAuth(string) string { return "Bearer <redacted>" }
+// redactedAuth shows in the debug log that a bearer token was sent,
+// without revealing it.
+const redactedAuth = "Bearer <redacted>"
 
 // newUUID returns a random (version 4) UUID from crypto/rand.
 func newUUID() string {
