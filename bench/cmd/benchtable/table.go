@@ -177,7 +177,10 @@ func render(w io.Writer, res results, machine, cmds, notes, stat string) {
 			peer = c.peer + " (" + shortPeer(r.peer) + ")"
 		}
 		better := c.ratio
-		if better != "—" && better != "=" {
+		switch {
+		case strings.HasPrefix(better, "0."):
+			better += " (the peer is better)"
+		case better != "—" && better != "=":
 			better += " better"
 		}
 		if r.peer == "" && c.target != "" {
