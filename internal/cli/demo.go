@@ -31,6 +31,8 @@ loopback ports, and run the flow this project grew from, for the
 system-assigned identity and for the user-assigned "app-contributor":
 get a token, take the first subscription listed, list its resource groups.
 Nothing leaves this machine; no Azure account is needed.`,
+		Example: `  azmsi demo
+  azmsi demo --debug   # with the redacted HTTP trace of every request`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {

@@ -110,6 +110,11 @@ calls Azure Resource Manager with them, and emulates both locally.
 
 Start here, no Azure needed:
   azmsi demo`,
+		Example: `  azmsi emulator --env-file emulator.env    # local IMDS + ARM; load the file with: set -a; . ./emulator.env; set +a
+  azmsi whoami                              # which identity answers here
+  azmsi token -o tsv                        # the bare token, for curl -H "Authorization: Bearer ..."
+  azmsi groups list
+  azmsi doctor                              # why a token cannot be had here, and what to do`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          noArgs,
