@@ -239,13 +239,29 @@ func writeScalars(w io.Writer, v any) error {
 	return err
 }
 
-func writeTable(w io.Writer, v any, cols []column) error {
+// tabular splits v into rows of objects and their columns (cols, else
+// the rows' own scalar keys); ok is false for scalars and lists of them.
+func tabular(v any, cols []column) ([]map[string]any, []column, bool) {
 	rs, ok := rows(v)
+	if ok && cols == nil {
+		cols = genericColumns(rs)
+	}
+	return rs, cols, ok
+}
+
+// cells reads one row's cells, each kept on one line.
+func cells(r map[string]any, cols []column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = sanitizeCell(c.Get(r))
+	}
+	return out
+}
+
+func writeTable(w io.Writer, v any, cols []column) error {
+	rs, cols, ok := tabular(v, cols)
 	if !ok {
 		return writeScalars(w, v)
-	}
-	if cols == nil {
-		cols = genericColumns(rs)
 	}
 	if len(rs) == 0 || len(cols) == 0 {
 		return nil
@@ -263,29 +279,18 @@ func writeTable(w io.Writer, v any, cols []column) error {
 	line(hdr)
 	line(dash)
 	for _, r := range rs {
-		cells := make([]string, len(cols))
-		for i, c := range cols {
-			cells[i] = sanitizeCell(c.Get(r))
-		}
-		line(cells)
+		line(cells(r, cols))
 	}
 	return tw.Flush()
 }
 
 func writeTSV(w io.Writer, v any, cols []column) error {
-	rs, ok := rows(v)
+	rs, cols, ok := tabular(v, cols)
 	if !ok {
 		return writeScalars(w, v)
 	}
-	if cols == nil {
-		cols = genericColumns(rs)
-	}
 	for _, r := range rs {
-		cells := make([]string, len(cols))
-		for i, c := range cols {
-			cells[i] = sanitizeCell(c.Get(r))
-		}
-		if _, err := fmt.Fprintln(w, strings.Join(cells, "\t")); err != nil {
+		if _, err := fmt.Fprintln(w, strings.Join(cells(r, cols), "\t")); err != nil {
 			return err
 		}
 	}
