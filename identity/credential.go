@@ -53,7 +53,10 @@ type Options struct {
 
 	// RetryBudget bounds the time one token acquisition spends, retries and
 	// waits included. Default 90s, enough for IMDS's "back within 70 s"
-	// (410); a shorter budget also shortens that window.
+	// (410) and about five backoff retries (≈2, 6, 14, 25, 25 s). IMDS
+	// retries until the budget is spent, so a larger budget buys
+	// proportionally more retries; a shorter one also shortens the 410
+	// window.
 	RetryBudget time.Duration
 
 	// Clock drives expiry, refresh and retry waits. nil → the real clock.

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func TestRetries(t *testing.T) {
 		{"400 not retried", []step{{400, nil}}, 1, "IMDS 400", 0},
 		{"403 not retried", []step{{403, nil}}, 1, "IMDS 403", 0},
 		{"405 not retried", []step{{405, nil}}, 1, "IMDS 405", 0},
-		{"5xx exhausted", []step{{500, nil}, {500, nil}, {500, nil}, {500, nil}, {500, nil}, {500, nil}, {500, nil}}, 6, "IMDS 500", 0},
+		{"retry-after zero floored", []step{{503, map[string]string{"Retry-After": "0"}}}, 2, "", minRetryWait},
 		{"retry-after beyond budget", []step{{429, map[string]string{"Retry-After": "600"}}}, 1, "IMDS 429", 0},
 	}
 	for _, tt := range tests {
@@ -150,6 +151,54 @@ func TestRetries(t *testing.T) {
 			if clock.Elapsed() > 90*time.Second {
 				t.Fatalf("spent %v of fake time, over the budget", clock.Elapsed())
 			}
+		})
+	}
+}
+
+// assertBudgetBound checks that a failing acquisition gave up because its
+// retry budget was spent, not earlier or later: it made between minCalls and
+// maxCalls requests (the range the jittered backoff allows), spent no more
+// than the budget, and stopped only when the next wait (at most 1.2 × 25 s)
+// could no longer fit.
+func assertBudgetBound(t *testing.T, clock *fakeClock, budget time.Duration, calls, minCalls, maxCalls int) {
+	t.Helper()
+	el := clock.Elapsed()
+	if el > budget {
+		t.Errorf("spent %v of fake time, over the %v budget", el, budget)
+	}
+	if left := budget - el; left >= 30*time.Second {
+		t.Errorf("gave up with %v of the %v budget left (waits %v)", left, budget, clock.Waits())
+	}
+	if calls < minCalls || calls > maxCalls {
+		t.Errorf("%d requests in a %v budget, want %d..%d", calls, budget, minCalls, maxCalls)
+	}
+}
+
+// IMDS failures are retried until the budget is spent, not a fixed number
+// of times: the default 90 s gives the guidance's five or so retries
+// (backoff ≈2, 6, 14, 25, 25 s, each jittered ×[0.8, 1.2)), five minutes
+// proportionally more.
+func TestRetriesBoundedByBudget(t *testing.T) {
+	tests := []struct {
+		budget             time.Duration
+		minCalls, maxCalls int // from the extreme jitters: all ×1.2 and all ×0.8
+	}{
+		{0, 6, 7}, // default 90 s
+		{5 * time.Minute, 13, 18},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.budget), func(t *testing.T) {
+			srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				writeJSON(w, 500, `{"error":"e","error_description":"d"}`)
+			})
+			clock := newFakeClock(true)
+			c := newTestCred(t, srv.URL, clock, Options{RetryBudget: tt.budget})
+			_, err := c.Token(context.Background(), "r")
+			var ae *AuthError
+			if !errors.As(err, &ae) || ae.StatusCode != 500 {
+				t.Fatalf("err = %v, want *AuthError 500", err)
+			}
+			assertBudgetBound(t, clock, cmp.Or(tt.budget, defaultRetryBudget), int(srv.count.Load()), tt.minCalls, tt.maxCalls)
 		})
 	}
 }
@@ -458,17 +507,20 @@ func TestBrokenConnectionRetried(t *testing.T) {
 		t.Fatalf("requests %d, waits %v", srv.count.Load(), clock.Waits())
 	}
 
-	// Always broken: gives up after maxRetries with the transport error, not ErrUnavailable.
+	// Always broken: gives up when the budget is spent, with the transport
+	// error, not ErrUnavailable.
 	srv2 := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 			conn.Close()
 		}
 	})
-	c2 := newTestCred(t, srv2.URL, newFakeClock(true), Options{})
+	clock2 := newFakeClock(true)
+	c2 := newTestCred(t, srv2.URL, clock2, Options{})
 	_, err = c2.Token(context.Background(), "r")
-	if err == nil || errors.Is(err, ErrUnavailable) || srv2.count.Load() != 6 {
+	if err == nil || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "retry budget of 1m30s spent") {
 		t.Fatalf("err = %v after %d requests", err, srv2.count.Load())
 	}
+	assertBudgetBound(t, clock2, defaultRetryBudget, int(srv2.count.Load()), 6, 7)
 }
 
 func TestCustomDialerFailureIsUnavailable(t *testing.T) {

@@ -76,7 +76,8 @@
 // connection is retried once after 50 ms, so the error arrives in
 // milliseconds; a silent address costs one 500 ms dial timeout (not
 // retried). On Azure, IMDS answers 404/410/429/5xx are retried with backoff
-// (410 for at least 70 s) within Options.RetryBudget, 90 s by default; the
+// (≈2, 6, 14, 25, 25… s; 410 every ~10 s) until Options.RetryBudget is
+// spent, 90 s by default (about five retries, and 410 for over 70 s); the
 // caller's ctx cuts any wait short, but a fetch shared with other callers
 // keeps running until the budget ends or Close.
 package identity

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 // failed attempt and does the waiting through the credential's clock.
 type retryPolicy struct {
 	retryStatus func(code int) bool // statuses worth another attempt
-	maxRetries  int                 // retries of retryStatus codes (except 410) and of broken connections
+	maxRetries  int                 // retries of retryStatus codes (except 410) and of broken connections; untilBudget: only the retry budget bounds them
 	baseDelay   time.Duration       // n-th retry waits baseDelay·(2^n−1), jittered
 	maxDelay    time.Duration       // cap for one backoff wait
 	goneDelay   time.Duration       // wait between 410 retries; 410 is retried until the budget ends
@@ -23,20 +24,31 @@ type retryPolicy struct {
 	jitter      func() float64      // uniform in [0,1); nil → math/rand/v2
 }
 
+// untilBudget as retryPolicy.maxRetries: retry for as long as the
+// credential's retry budget (Options.RetryBudget) lasts.
+const untilBudget = math.MaxInt
+
+// minRetryWait is the shortest wait between attempts, whatever a
+// Retry-After says: with retries bounded only by the budget, a
+// "Retry-After: 0" would otherwise be a busy loop against the endpoint.
+const minRetryWait = 100 * time.Millisecond
+
 // imdsRetryPolicy follows Microsoft's IMDS guidance (protocols.md §3.4):
 // 404, 410, 429 and 5xx are retried with exponential backoff (≈2, 6, 14, 25,
-// 25 s; five retries), 410 every ~10 s for as long as the budget allows (the
-// service promises to be back within 70 s), other 4xx never. A refused or
-// unroutable connection is retried once after 50 ms, so off Azure the answer
-// comes in well under a second.
+// 25… s), 410 every ~10 s (the service promises to be back within 70 s),
+// other 4xx never. The retry budget, not a count, ends the retries (the
+// issue's contract: "the whole budget is an option"): the default 90 s gives
+// the guidance's five or so retries, a larger budget proportionally more. A
+// refused or unroutable connection is retried once after 50 ms, so off
+// Azure the answer comes in well under a second.
 func imdsRetryPolicy() retryPolicy {
 	return retryPolicy{
 		retryStatus: func(code int) bool {
 			return code == http.StatusNotFound || code == http.StatusGone || code == http.StatusTooManyRequests || code >= 500 && code <= 599
 		},
-		maxRetries:  5,
+		maxRetries:  untilBudget,
 		baseDelay:   2 * time.Second,
-		maxDelay:    25 * time.Second, // so five jittered retries (≤ 86 s) fit the default 90 s budget
+		maxDelay:    25 * time.Second, // the guidance's cap; 2+6+14+25+25 s of waits fit the default 90 s budget
 		goneDelay:   10 * time.Second,
 		connRetries: 1,
 		connDelay:   50 * time.Millisecond,
@@ -54,7 +66,7 @@ func (p retryPolicy) statusDelay(code, failures int, h http.Header, now time.Tim
 		if code != http.StatusGone && failures > p.maxRetries {
 			return 0, false
 		}
-		return ra, true
+		return max(ra, minRetryWait), true
 	}
 	if code == http.StatusGone && p.goneDelay > 0 {
 		return p.jittered(p.goneDelay), true

@@ -52,8 +52,10 @@ func TestIMDSRetryPolicy(t *testing.T) {
 				t.Errorf("status %d failure %d: %v, %v; want %v", code, i+1, d, ok, w)
 			}
 		}
-		if _, ok := p.statusDelay(code, len(want)+1, http.Header{}, now); ok {
-			t.Errorf("status %d retried beyond maxRetries", code)
+		// No retry count: the budget, checked by the loop, ends the retries
+		// (TestRetriesBoundedByBudget); later waits stay at the 25 s cap.
+		if d, ok := p.statusDelay(code, 100, http.Header{}, now); !ok || d != 25*time.Second {
+			t.Errorf("status %d failure 100: %v, %v; want 25s", code, d, ok)
 		}
 	}
 	// 410 ignores the retry count: the budget bounds it.
@@ -64,12 +66,33 @@ func TestIMDSRetryPolicy(t *testing.T) {
 	if d, ok := p.statusDelay(429, 1, h, now); !ok || d != 3*time.Second {
 		t.Errorf("429 with Retry-After: %v, %v", d, ok)
 	}
+	// "Retry-After: 0" must not turn the budget-bound loop into a busy loop.
+	if d, ok := p.statusDelay(503, 1, http.Header{"Retry-After": {"0"}}, now); !ok || d != minRetryWait {
+		t.Errorf("503 with Retry-After 0: %v, %v; want %v", d, ok, minRetryWait)
+	}
 	// jitter stays within [0.8, 1.2)
 	for _, j := range []float64{0, 0.999} {
 		p.jitter = func() float64 { return j }
 		d := p.backoff(1)
 		if d < 1600*time.Millisecond || d >= 2400*time.Millisecond {
 			t.Errorf("jitter %v: backoff(1) = %v", j, d)
+		}
+	}
+}
+
+// The local token services keep a retry count (MSAL's and azidentity's
+// behaviour), unlike IMDS whose budget alone bounds the retries.
+func TestHostRetryPoliciesCountRetries(t *testing.T) {
+	now := time.Now()
+	for name, p := range map[string]retryPolicy{"host": hostRetryPolicy(), "servicefabric": serviceFabricRetryPolicy()} {
+		if _, ok := p.statusDelay(503, p.maxRetries, http.Header{}, now); !ok {
+			t.Errorf("%s: retry %d refused", name, p.maxRetries)
+		}
+		if _, ok := p.statusDelay(503, p.maxRetries+1, http.Header{}, now); ok {
+			t.Errorf("%s: retried beyond maxRetries (%d)", name, p.maxRetries)
+		}
+		if _, ok := p.errorDelay(p.maxRetries + 1); ok {
+			t.Errorf("%s: broken connection retried beyond maxRetries (%d)", name, p.maxRetries)
 		}
 	}
 }
