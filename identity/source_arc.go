@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,23 +50,7 @@ func (s *arcSource) supports(IDKind) bool     { return true }
 func (s *arcSource) retryPolicy() retryPolicy { return hostRetryPolicy() }
 
 func (s *arcSource) tokenRequest(ctx context.Context, resource string, id ID) (*http.Request, error) {
-	q := url.Values{}
-	q.Set("api-version", arcAPIVersion)
-	q.Set("resource", resource)
-	switch id.Kind() {
-	case ClientIDKind:
-		q.Set("client_id", id.Value())
-	case ObjectIDKind:
-		q.Set("object_id", id.Value())
-	case ResourceIDKind:
-		q.Set("msi_res_id", id.Value())
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Metadata", "true")
-	return req, nil
+	return newGet(ctx, s.endpoint, tokenQuery(arcAPIVersion, resource, id, imdsSelectors), "Metadata", "true")
 }
 
 // challenger is implemented by sources whose first answer is a challenge

@@ -37,35 +37,16 @@ func (s *imdsSource) supports(IDKind) bool { return true }
 func (s *imdsSource) retryPolicy() retryPolicy { return imdsRetryPolicy() }
 
 // tokenRequest builds GET /metadata/identity/oauth2/token with the resource
-// and at most one selector. msi_res_id is the current spelling (mi_res_id is
-// the older alias, which we do not send).
+// and at most one selector (imdsSelectors).
 func (s *imdsSource) tokenRequest(ctx context.Context, resource string, id ID) (*http.Request, error) {
-	q := url.Values{}
-	q.Set("api-version", imdsTokenAPIVersion)
-	q.Set("resource", resource)
-	switch id.Kind() {
-	case ClientIDKind:
-		q.Set("client_id", id.Value())
-	case ObjectIDKind:
-		q.Set("object_id", id.Value())
-	case ResourceIDKind:
-		q.Set("msi_res_id", id.Value())
-	}
-	return s.get(ctx, imdsTokenPath, q)
+	return s.get(ctx, imdsTokenPath, tokenQuery(imdsTokenAPIVersion, resource, id, imdsSelectors))
 }
 
 func (s *imdsSource) instanceRequest(ctx context.Context) (*http.Request, error) {
-	q := url.Values{}
-	q.Set("api-version", imdsInstanceVersion)
-	return s.get(ctx, imdsInstancePath, q)
+	return s.get(ctx, imdsInstancePath, url.Values{"api-version": {imdsInstanceVersion}})
 }
 
+// get sends IMDS's SSRF guard, required and lower case (protocols.md §3.1).
 func (s *imdsSource) get(ctx context.Context, path string, q url.Values) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint+path+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	// IMDS's SSRF guard: required, lower case (protocols.md §3.1).
-	req.Header.Set("Metadata", "true")
-	return req, nil
+	return newGet(ctx, s.endpoint+path, q, "Metadata", "true")
 }

@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"net/http"
-	"net/url"
 )
 
 const msi2017APIVersion = "2017-09-01"
@@ -40,23 +39,12 @@ func (s *msi2017Source) supports(k IDKind) bool { return k == SystemAssigned || 
 func (s *msi2017Source) retryPolicy() retryPolicy { return hostRetryPolicy() }
 
 func (s *msi2017Source) tokenRequest(ctx context.Context, resource string, id ID) (*http.Request, error) {
-	q := url.Values{}
-	q.Set("api-version", msi2017APIVersion)
-	q.Set("resource", resource)
-	switch {
-	case id.Kind() == ClientIDKind:
-		q.Set("clientid", id.Value())
-	case s.defaultClientID != "":
+	if id.Kind() == SystemAssigned && s.defaultClientID != "" {
 		// Azure ML's default identity. MSAL Go sends an empty clientid= when
 		// the variable is unset; we omit the parameter instead.
-		q.Set("clientid", s.defaultClientID)
+		id = ClientID(s.defaultClientID)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("secret", s.secret)
-	return req, nil
+	return newGet(ctx, s.endpoint, tokenQuery(msi2017APIVersion, resource, id, msi2017Selectors), "secret", s.secret)
 }
 
 func (s *msi2017Source) secrets() []string { return []string{s.secret} }

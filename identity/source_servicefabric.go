@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -42,14 +41,10 @@ func (s *serviceFabricSource) supports(k IDKind) bool   { return k == SystemAssi
 func (s *serviceFabricSource) retryPolicy() retryPolicy { return serviceFabricRetryPolicy() }
 
 func (s *serviceFabricSource) tokenRequest(ctx context.Context, resource string, _ ID) (*http.Request, error) {
-	q := url.Values{}
-	q.Set("api-version", serviceFabricAPIVersion)
-	q.Set("resource", resource)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint+"?"+q.Encode(), nil)
+	req, err := newGet(ctx, s.endpoint, tokenQuery(serviceFabricAPIVersion, resource, ID{}, selectorNames{}), "Secret", s.secret)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Secret", s.secret)
 	req.Header.Set("Accept", "application/json")
 	return req, nil
 }
