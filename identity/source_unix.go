@@ -23,7 +23,9 @@ type unixIMDSSource struct {
 }
 
 func (s *unixIMDSSource) info() SourceInfo {
-	return SourceInfo{Name: "IMDS", Endpoint: unixScheme + s.socket, Reason: s.reason}
+	info := s.imdsSource.info()
+	info.Endpoint = unixScheme + s.socket
+	return info
 }
 
 // tune makes every connection of the credential go to the socket, never

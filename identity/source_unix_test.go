@@ -64,7 +64,7 @@ func TestUnixSocketEndpoint(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			if src := c.Source(); src.Name != "IMDS" || src.Endpoint != "unix://"+path {
+			if src := c.Source(); src.Name != "IMDS" || src.Host != HostIMDS || src.Endpoint != "unix://"+path {
 				t.Errorf("source %+v", src)
 			}
 			tok, err := c.Token(context.Background(), "https://vault.azure.net/.default")
