@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -237,17 +238,11 @@ func (a *armService) putGroup(req *armReq) {
 		return
 	}
 	if old != nil && old.Location != loc {
-		writeARMError(req.w, http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
-			"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", loc, old.Location))
+		locationConflict(req, loc, old.Location)
 		return
 	}
-	tags, err := decodeTags(body.Tags)
-	if err != nil {
-		badContent(req, err)
-		return
-	}
-	if code, msg, ok := validateTags(tags); !ok {
-		writeARMError(req.w, http.StatusBadRequest, code, msg)
+	tags, ok := groupTags(req, body.Tags)
+	if !ok {
 		return
 	}
 	g := storedGroup{SubscriptionID: sub.SubscriptionID, Name: req.path.group, Location: loc, Tags: tags}
@@ -284,21 +279,13 @@ func (a *armService) patchGroup(req *armReq) {
 	}
 	g := old.clone()
 	if body.Location != nil && normalizeLocation(*body.Location) != old.Location {
-		writeARMError(req.w, http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
-			"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", *body.Location, old.Location))
+		locationConflict(req, *body.Location, old.Location)
 		return
 	}
 	if body.Tags != nil {
-		tags, err := decodeTags(body.Tags)
-		if err != nil {
-			badContent(req, err)
+		if g.Tags, ok = groupTags(req, body.Tags); !ok {
 			return
 		}
-		if code, msg, ok := validateTags(tags); !ok {
-			writeARMError(req.w, http.StatusBadRequest, code, msg)
-			return
-		}
-		g.Tags = tags
 	}
 	if body.ManagedBy != nil {
 		g.ManagedBy = *body.ManagedBy
@@ -325,4 +312,26 @@ func (a *armService) putLocked(g storedGroup) error {
 		a.deleting++
 	}
 	return nil
+}
+
+// locationConflict answers a write that would move a group: a resource
+// group keeps the location it was created in.
+func locationConflict(req *armReq, sent, existing string) {
+	writeARMError(req.w, http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
+		"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", sent, existing))
+}
+
+// groupTags decodes and validates a body's "tags" member; on failure it has
+// answered the request.
+func groupTags(req *armReq, raw json.RawMessage) (map[string]string, bool) {
+	tags, err := decodeTags(raw)
+	if err != nil {
+		badContent(req, err)
+		return nil, false
+	}
+	if code, msg, ok := validateTags(tags); !ok {
+		writeARMError(req.w, http.StatusBadRequest, code, msg)
+		return nil, false
+	}
+	return tags, true
 }

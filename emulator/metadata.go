@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,17 +44,26 @@ func (s *Server) serveVersions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"apiVersions": imdsAPIVersions})
 }
 
-func (s *Server) serveIdentityInfo(w http.ResponseWriter, r *http.Request) {
+// metadataQuery makes the checks every metadata endpoint shares: headers,
+// query syntax, api-version. On failure it has answered the request.
+func metadataQuery(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	if !checkIMDSHeaders(w, r, false) {
-		return
+		return nil, false
 	}
 	q, bad := parseQuery(r.URL.RawQuery)
 	if bad != "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Bad request. " + bad})
-		return
+		return nil, false
 	}
 	if !isIMDSAPIVersion(q.Get("api-version")) {
 		badAPIVersion(w)
+		return nil, false
+	}
+	return q, true
+}
+
+func (s *Server) serveIdentityInfo(w http.ResponseWriter, r *http.Request) {
+	if _, ok := metadataQuery(w, r); !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"tenantId": s.config().TenantID})
@@ -112,16 +122,8 @@ func instanceDocument(cfg *Config) map[string]any {
 // serveInstance serves /metadata/instance and its sub-paths: the segments
 // of sub walk the document; a leaf needs format=text.
 func (s *Server) serveInstance(w http.ResponseWriter, r *http.Request, sub string) {
-	if !checkIMDSHeaders(w, r, false) {
-		return
-	}
-	q, bad := parseQuery(r.URL.RawQuery)
-	if bad != "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Bad request. " + bad})
-		return
-	}
-	if !isIMDSAPIVersion(q.Get("api-version")) {
-		badAPIVersion(w)
+	q, ok := metadataQuery(w, r)
+	if !ok {
 		return
 	}
 	format := q.Get("format")
