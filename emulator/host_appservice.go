@@ -1,9 +1,6 @@
 package emulator
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/http"
 
 const appServiceAPIVersion = "2019-08-01"
 
@@ -39,38 +36,11 @@ type appServiceToken struct {
 // identities and no selector, is the documented 400 "Unable to load the
 // proper Managed Identity.".
 func (s *Server) appServiceHandler(he *hostEndpoint) http.Handler {
+	rules := &secretHost{path: appServiceTokenPath, header: "X-IDENTITY-HEADER", apiVersion: appServiceAPIVersion}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if cleanPath(r.URL.Path) != appServiceTokenPath {
-			writeAppServiceError(w, http.StatusNotFound, "Not found; the token path is "+appServiceTokenPath)
-			return
-		}
-		s.stats.tokenRequests.Add(1)
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			writeAppServiceError(w, http.StatusMethodNotAllowed, "Use GET")
-			return
-		}
-		hdr, ok := r.Header["X-Identity-Header"]
-		switch {
-		case !ok:
-			writeAppServiceError(w, http.StatusUnauthorized, "The X-IDENTITY-HEADER header is missing")
-			return
-		case len(hdr) != 1 || !secretEqual(hdr[0], he.secret):
-			writeAppServiceError(w, http.StatusUnauthorized, "The X-IDENTITY-HEADER header is not valid")
-			return
-		}
-		q, bad := parseQuery(r.URL.RawQuery)
-		if bad != "" {
-			writeAppServiceError(w, http.StatusBadRequest, bad)
-			return
-		}
-		if v := q.Get("api-version"); v != appServiceAPIVersion {
-			writeAppServiceError(w, http.StatusBadRequest, "api-version '"+clip(v)+"' is not supported; use "+appServiceAPIVersion)
-			return
-		}
-		resource := q.Get("resource")
-		if strings.TrimSpace(resource) == "" {
-			writeAppServiceError(w, http.StatusBadRequest, "The resource parameter is required")
+		q, resource, f := s.checkToken(r, w, he, rules)
+		if f != nil {
+			writeAppServiceError(w, f.status, f.msg)
 			return
 		}
 		sel, val, bad := singleSelector(q, "client_id", "principal_id", "object_id", "mi_res_id")
@@ -84,7 +54,7 @@ func (s *Server) appServiceHandler(he *hostEndpoint) http.Handler {
 		case "mi_res_id":
 			sel = "msi_res_id"
 		}
-		id, tok, status, _ := s.issue(sel, val, resource)
+		id, tok, status, _ := s.issue(sel, val, resource, false)
 		if id == nil {
 			if status == http.StatusInternalServerError {
 				writeAppServiceError(w, status, "An error occurred")

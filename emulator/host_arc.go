@@ -147,7 +147,7 @@ func (s *Server) arcHandler(keys *arcKeys) http.Handler {
 			tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
 			return
 		}
-		id, tok, status, desc := s.issue(sel, val, resource)
+		id, tok, status, desc := s.issue(sel, val, resource, false)
 		if id == nil {
 			switch {
 			case status == http.StatusInternalServerError:
@@ -159,12 +159,7 @@ func (s *Server) arcHandler(keys *arcKeys) http.Handler {
 			}
 			return
 		}
-		in := s.expiresIn(tok)
-		resp := tokenResponse{
-			AccessToken: tok.raw, ExpiresIn: epochString(in), ExpiresOn: epochString(tok.expiresAt.Unix()),
-			ExtExpiresIn: epochString(in), NotBefore: epochString(tok.issued.Unix()),
-			Resource: resource, TokenType: "Bearer", ClientID: id.ClientID,
-		}
+		resp := s.imdsTokenBody(tok, resource, id.ClientID)
 		switch sel {
 		case "object_id":
 			resp.ObjectID = id.ObjectID

@@ -58,7 +58,7 @@ func (s *Server) cloudShellHandler() http.Handler {
 			writeCloudShellError(w, http.StatusBadRequest, "BadRequest", "The form field 'resource' is required")
 			return
 		}
-		_, tok, status, desc := s.issue("", "", resource)
+		_, tok, status, desc := s.issue("", "", resource, false)
 		if tok.raw == "" {
 			if status == 0 {
 				status = http.StatusBadRequest

@@ -251,17 +251,20 @@ func (s *Server) defaultMLIdentity() *Identity {
 
 // issue returns a token for the identity a selector names (name is one of
 // client_id, object_id, msi_res_id, mi_res_id, or "" for the default
-// identity), from the shared token cache or freshly minted, and counts it.
-// On failure id is nil and status/desc say why ("identity not found",
-// "several identities", or a signing failure as 500).
-func (s *Server) issue(selName, selValue, resource string) (id *Identity, tok mintedToken, status int, desc string) {
+// identity), from the shared token cache (unless bypassCache) or freshly
+// minted, and counts it. On failure id is nil and status/desc say why
+// ("identity not found", "several identities", or a signing failure as
+// 500).
+func (s *Server) issue(selName, selValue, resource string, bypassCache bool) (id *Identity, tok mintedToken, status int, desc string) {
 	cfg := s.config()
-	id, status, _, desc = selectIdentity(cfg, selName, selValue)
+	id, status, desc = selectIdentity(cfg, selName, selValue)
 	if id == nil {
 		return nil, mintedToken{}, status, desc
 	}
-	now := s.now()
-	tok, cached := s.tokens.get(id.ObjectID, resource, now)
+	cached := false
+	if !bypassCache {
+		tok, cached = s.tokens.get(id.ObjectID, resource, s.now())
+	}
 	if !cached {
 		var err error
 		if tok, err = s.mint(cfg, id, resource); err != nil {
@@ -272,6 +275,18 @@ func (s *Server) issue(selName, selValue, resource string) (id *Identity, tok mi
 	}
 	s.stats.tokenServed(id.Name, resource)
 	return id, tok, 0, ""
+}
+
+// imdsTokenBody is the IMDS-shaped success body (IMDS and Azure Arc),
+// every number a string; the caller adds refresh_in and the echoed
+// selector.
+func (s *Server) imdsTokenBody(tok mintedToken, resource, clientID string) tokenResponse {
+	in := epochString(s.expiresIn(tok))
+	return tokenResponse{
+		AccessToken: tok.raw, ExpiresIn: in, ExpiresOn: epochString(tok.expiresAt.Unix()),
+		ExtExpiresIn: in, NotBefore: epochString(tok.issued.Unix()),
+		Resource: resource, TokenType: "Bearer", ClientID: clientID,
+	}
 }
 
 // expiresIn is the whole seconds tok has left.

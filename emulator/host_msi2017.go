@@ -1,11 +1,14 @@
 package emulator
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/http"
 
 const msi2017APIVersion = "2017-09-01"
+
+// msi2017OAuthCodes are Azure ML's error codes for the failed checks.
+var msi2017OAuthCodes = [...]string{
+	checkPath: "not_found", checkMethod: "method_not_allowed", checkNoSecret: "unauthorized", checkSecret: "unauthorized",
+	checkQuery: "invalid_request", checkVersion: "invalid_request", checkResource: "invalid_request", checkSelector: "invalid_request",
+}
 
 // msi2017Handler serves the 2017-09-01 protocol on GET /msi/token (the path
 // is matched case-insensitively; docs spell it /MSI/token) with the
@@ -25,51 +28,20 @@ func (s *Server) msi2017Handler(he *hostEndpoint) http.Handler {
 		}
 		writeAppServiceError(w, code, msg)
 	}
+	rules := &secretHost{path: appServiceTokenPath, foldPath: true, header: "secret", apiVersion: msi2017APIVersion,
+		refused:    []string{"client_id", "object_id", "principal_id", "mi_res_id", "msi_res_id"},
+		refusedWhy: "The 2017-09-01 protocol selects an identity by clientid only"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(cleanPath(r.URL.Path), appServiceTokenPath) {
-			fail(w, http.StatusNotFound, "not_found", "Not found; the token path is "+appServiceTokenPath)
+		q, resource, f := s.checkToken(r, w, he, rules)
+		if f != nil {
+			fail(w, f.status, msi2017OAuthCodes[f.check], f.msg)
 			return
-		}
-		s.stats.tokenRequests.Add(1)
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			fail(w, http.StatusMethodNotAllowed, "method_not_allowed", "Use GET")
-			return
-		}
-		sec, ok := r.Header["Secret"]
-		switch {
-		case !ok:
-			fail(w, http.StatusUnauthorized, "unauthorized", "The secret header is missing")
-			return
-		case len(sec) != 1 || !secretEqual(sec[0], he.secret):
-			fail(w, http.StatusUnauthorized, "unauthorized", "The secret header is not valid")
-			return
-		}
-		q, bad := parseQuery(r.URL.RawQuery)
-		if bad != "" {
-			fail(w, http.StatusBadRequest, "invalid_request", bad)
-			return
-		}
-		if v := q.Get("api-version"); v != msi2017APIVersion {
-			fail(w, http.StatusBadRequest, "invalid_request", "api-version '"+clip(v)+"' is not supported; use "+msi2017APIVersion)
-			return
-		}
-		resource := q.Get("resource")
-		if strings.TrimSpace(resource) == "" {
-			fail(w, http.StatusBadRequest, "invalid_request", "The resource parameter is required")
-			return
-		}
-		for _, p := range []string{"client_id", "object_id", "principal_id", "mi_res_id", "msi_res_id"} {
-			if q.Has(p) {
-				fail(w, http.StatusBadRequest, "invalid_request", "The 2017-09-01 protocol selects an identity by clientid only; "+p+" is not supported")
-				return
-			}
 		}
 		sel, val := "", q.Get("clientid")
 		if val != "" {
 			sel = "client_id"
 		}
-		id, tok, status, _ := s.issue(sel, val, resource)
+		id, tok, status, _ := s.issue(sel, val, resource, false)
 		if id == nil {
 			if status == http.StatusInternalServerError {
 				fail(w, status, "server_error", "An error occurred")

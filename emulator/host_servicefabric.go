@@ -18,6 +18,19 @@ import (
 
 const sfAPIVersion = "2019-07-01-preview"
 
+// sfErrors are Service Fabric's code and wording for the failed checks
+// (protocols.md §8); an empty msg keeps the check's own.
+var sfErrors = [...]struct{ code, msg string }{
+	checkPath:     {"NotFound", ""},
+	checkMethod:   {"MethodNotAllowed", ""},
+	checkNoSecret: {"SecretHeaderNotFound", "Secret is not found in the request headers."},
+	checkSecret:   {"SecretHeaderInvalid", "The Secret header does not match the application's secret."},
+	checkQuery:    {"InvalidRequest", ""},
+	checkVersion:  {"InvalidApiVersion", ""},
+	checkResource: {"ArgumentNullOrEmpty", "The parameter 'resource' should not be null or empty string."},
+	checkSelector: {"InvalidParameter", ""},
+}
+
 func writeSFError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"correlationId": newGUID(), "code": code, "message": msg}})
 }
@@ -61,47 +74,20 @@ func selfSignedTLS() (*tls.Config, string, error) {
 // resource (ArgumentNullOrEmpty). The cluster fixes the identity: any
 // selector is refused. expires_on is a JSON number, as in the docs.
 func (s *Server) serviceFabricHandler(he *hostEndpoint) http.Handler {
+	rules := &secretHost{path: sfTokenPath, header: "Secret", apiVersion: sfAPIVersion,
+		refused:    []string{"client_id", "clientid", "object_id", "principal_id", "msi_res_id", "mi_res_id"},
+		refusedWhy: "Service Fabric does not support selecting a user-assigned identity"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if cleanPath(r.URL.Path) != sfTokenPath {
-			writeSFError(w, http.StatusNotFound, "NotFound", "Not found; the token path is "+sfTokenPath)
-			return
-		}
-		s.stats.tokenRequests.Add(1)
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			writeSFError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "Use GET")
-			return
-		}
-		sec, ok := r.Header["Secret"]
-		switch {
-		case !ok:
-			writeSFError(w, http.StatusUnauthorized, "SecretHeaderNotFound", "Secret is not found in the request headers.")
-			return
-		case len(sec) != 1 || !secretEqual(sec[0], he.secret):
-			writeSFError(w, http.StatusUnauthorized, "SecretHeaderInvalid", "The Secret header does not match the application's secret.")
-			return
-		}
-		q, bad := parseQuery(r.URL.RawQuery)
-		if bad != "" {
-			writeSFError(w, http.StatusBadRequest, "InvalidRequest", bad)
-			return
-		}
-		if v := q.Get("api-version"); v != sfAPIVersion {
-			writeSFError(w, http.StatusBadRequest, "InvalidApiVersion", "The api-version '"+clip(v)+"' is not supported. Supported version is '"+sfAPIVersion+"'.")
-			return
-		}
-		resource := q.Get("resource")
-		if strings.TrimSpace(resource) == "" {
-			writeSFError(w, http.StatusBadRequest, "ArgumentNullOrEmpty", "The parameter 'resource' should not be null or empty string.")
-			return
-		}
-		for _, p := range []string{"client_id", "clientid", "object_id", "principal_id", "msi_res_id", "mi_res_id"} {
-			if q.Has(p) {
-				writeSFError(w, http.StatusBadRequest, "InvalidParameter", "Service Fabric does not support selecting a user-assigned identity ("+p+")")
-				return
+		_, resource, f := s.checkToken(r, w, he, rules)
+		if f != nil {
+			code, msg := sfErrors[f.check].code, sfErrors[f.check].msg
+			if msg == "" {
+				msg = f.msg
 			}
+			writeSFError(w, f.status, code, msg)
+			return
 		}
-		id, tok, status, _ := s.issue("", "", resource)
+		id, tok, status, _ := s.issue("", "", resource, false)
 		if id == nil {
 			if status == http.StatusInternalServerError {
 				writeSFError(w, status, "InternalServerError", "An error occurred.")

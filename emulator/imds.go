@@ -137,51 +137,21 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenErr(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
 		return
 	}
-	var selName, selValue string
-	for _, name := range selectors {
-		if v := q.Get(name); v != "" {
-			if selName != "" {
-				tokenErr(w, http.StatusBadRequest, "invalid_request", "Only one of client_id, object_id and msi_res_id may be specified; got "+selName+" and "+name)
-				return
-			}
-			selName, selValue = name, v
-		}
+	selName, selValue, bad := singleSelector(q, selectors...)
+	if bad != "" {
+		tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+		return
 	}
-	cfg := s.config()
-	id, status, code, desc := selectIdentity(cfg, selName, selValue)
+	id, tok, status, desc := s.issue(selName, selValue, resource, strings.EqualFold(q.Get("bypass_cache"), "true"))
 	if id == nil {
+		code := "invalid_request" // IMDS's code for both selection failures
+		if status == http.StatusInternalServerError {
+			code = "server_error"
+		}
 		tokenErr(w, status, code, desc)
 		return
 	}
-
-	now := s.now()
-	tok, cached := mintedToken{}, false
-	if !strings.EqualFold(q.Get("bypass_cache"), "true") {
-		tok, cached = s.tokens.get(id.ObjectID, resource, now)
-	}
-	if !cached {
-		var err error
-		if tok, err = s.mint(cfg, id, resource); err != nil {
-			s.logger.Error("minting a token failed", "identity", id.Name, "err", err)
-			tokenErr(w, http.StatusInternalServerError, "server_error", "The emulator could not sign a token")
-			return
-		}
-		s.tokens.put(id.ObjectID, resource, tok)
-	}
-	expiresIn := int64(tok.expiresAt.Sub(now).Seconds())
-	if expiresIn < 0 {
-		expiresIn = 0
-	}
-	resp := tokenResponse{
-		AccessToken:  tok.raw,
-		ExpiresIn:    strconv.FormatInt(expiresIn, 10),
-		ExpiresOn:    strconv.FormatInt(tok.expiresAt.Unix(), 10),
-		ExtExpiresIn: strconv.FormatInt(expiresIn, 10),
-		NotBefore:    strconv.FormatInt(tok.issued.Unix(), 10),
-		Resource:     resource,
-		TokenType:    "Bearer",
-		ClientID:     id.ClientID,
-	}
+	resp := s.imdsTokenBody(tok, resource, id.ClientID)
 	if s.opts.RefreshIn > 0 {
 		resp.RefreshIn = int64(s.opts.RefreshIn.Seconds())
 	}
@@ -193,23 +163,19 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
-	s.stats.tokenServed(id.Name, resource)
 }
 
 // selectIdentity resolves the selector; on failure it returns nil and the
 // error response. "Identity not found" must be a plain 400 Bad Request: the
 // Azure CLI branches on the standard reason phrase (protocols.md §18).
-func selectIdentity(cfg *Config, name, value string) (id *Identity, status int, code, desc string) {
-	notFound := func() (*Identity, int, string, string) {
-		return nil, http.StatusBadRequest, "invalid_request", "Identity not found"
-	}
-	match := func(f func(*Identity) bool) (*Identity, int, string, string) {
+func selectIdentity(cfg *Config, name, value string) (id *Identity, status int, desc string) {
+	match := func(f func(*Identity) bool) (*Identity, int, string) {
 		for i := range cfg.Identities {
 			if f(&cfg.Identities[i]) {
-				return &cfg.Identities[i], 0, "", ""
+				return &cfg.Identities[i], 0, ""
 			}
 		}
-		return notFound()
+		return nil, http.StatusBadRequest, "Identity not found"
 	}
 	switch name {
 	case "client_id":
@@ -220,14 +186,14 @@ func selectIdentity(cfg *Config, name, value string) (id *Identity, status int, 
 		return match(func(i *Identity) bool { return i.Kind == KindUser && strings.EqualFold(i.ResourceID, value) })
 	}
 	if sys := cfg.SystemIdentity(); sys != nil {
-		return sys, 0, "", ""
+		return sys, 0, ""
 	}
 	if len(cfg.Identities) == 1 {
 		// Only user-assigned identities remain; with exactly one, IMDS uses it.
-		return &cfg.Identities[0], 0, "", ""
+		return &cfg.Identities[0], 0, ""
 	}
 	// Wording as reported for real IMDS; unverified.
-	return nil, http.StatusBadRequest, "invalid_request", "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request"
+	return nil, http.StatusBadRequest, "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request"
 }
 
 // serveOpenIDConfig publishes a minimal OpenID configuration pointing at the
