@@ -108,16 +108,10 @@ func (s *Server) arcHandler(keys *arcKeys) http.Handler {
 			return
 		}
 		s.stats.tokenRequests.Add(1)
-		if !checkIMDSHeaders(w, r, true) {
-			return
-		}
-		q, bad := parseQuery(r.URL.RawQuery)
-		if bad != "" {
-			tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
-			return
-		}
-		if v := q.Get("api-version"); !contains(arcAPIVersions, v) {
-			tokenErr(w, http.StatusBadRequest, "invalid_request", "api-version '"+clip(v)+"' is not supported; supported: "+strings.Join(arcAPIVersions, ", "))
+		q, ok := imdsTokenQuery(w, r, func(v string) bool { return contains(arcAPIVersions, v) }, func(sent string) string {
+			return "api-version '" + sent + "' is not supported; supported: " + strings.Join(arcAPIVersions, ", ")
+		})
+		if !ok {
 			return
 		}
 		auth, present := r.Header["Authorization"]
@@ -142,7 +136,7 @@ func (s *Server) arcHandler(keys *arcKeys) http.Handler {
 			tokenErr(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
 			return
 		}
-		sel, val, bad := singleSelector(q, "client_id", "object_id", "msi_res_id", "mi_res_id")
+		sel, val, bad := singleSelector(q, selectors...)
 		if bad != "" {
 			tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
 			return

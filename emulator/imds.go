@@ -112,6 +112,26 @@ type tokenResponse struct {
 	MSIResID     string `json:"msi_res_id,omitempty"`
 }
 
+// imdsTokenQuery makes the checks of IMDS's token protocol that Azure Arc
+// shares: the SSRF headers, the query's syntax, the api-version (valid says
+// which are accepted, versionError words the refusal). On failure it has
+// answered.
+func imdsTokenQuery(w http.ResponseWriter, r *http.Request, valid func(string) bool, versionError func(sent string) string) (url.Values, bool) {
+	if !checkIMDSHeaders(w, r, true) {
+		return nil, false
+	}
+	q, bad := parseQuery(r.URL.RawQuery)
+	if bad != "" {
+		tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+		return nil, false
+	}
+	if v := q.Get("api-version"); !valid(v) {
+		tokenErr(w, http.StatusBadRequest, "invalid_request", versionError(clip(v)))
+		return nil, false
+	}
+	return q, true
+}
+
 // selectors are the query parameters that pick a user-assigned identity.
 var selectors = []string{"client_id", "object_id", "msi_res_id", "mi_res_id"}
 
@@ -120,16 +140,10 @@ var selectors = []string{"client_id", "object_id", "msi_res_id", "mi_res_id"}
 // from the cache or freshly minted.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.stats.tokenRequests.Add(1)
-	if !checkIMDSHeaders(w, r, true) {
-		return
-	}
-	q, bad := parseQuery(r.URL.RawQuery)
-	if bad != "" {
-		tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
-		return
-	}
-	if v := q.Get("api-version"); !isTokenAPIVersion(v) {
-		tokenErr(w, http.StatusBadRequest, "invalid_request", "api-version is invalid or was not specified in the request; use 2018-02-01 or later")
+	q, ok := imdsTokenQuery(w, r, isTokenAPIVersion, func(string) string {
+		return "api-version is invalid or was not specified in the request; use 2018-02-01 or later"
+	})
+	if !ok {
 		return
 	}
 	resource := q.Get("resource")
