@@ -517,7 +517,8 @@ func TestBrokenConnectionRetried(t *testing.T) {
 	clock2 := newFakeClock(true)
 	c2 := newTestCred(t, srv2.URL, clock2, Options{})
 	_, err = c2.Token(context.Background(), "r")
-	if err == nil || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "retry budget of 1m30s spent") {
+	if err == nil || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "retry budget of 1m30s spent") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("IMDS at %s gave no complete answer in %d attempts", srv2.URL, srv2.count.Load())) {
 		t.Fatalf("err = %v after %d requests", err, srv2.count.Load())
 	}
 	assertBudgetBound(t, clock2, defaultRetryBudget, int(srv2.count.Load()), 6, 7)

@@ -90,7 +90,7 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 			failures++
 			var ok bool
 			if delay, ok = pol.errorDelay(failures); !ok {
-				return nil, err
+				return nil, c.brokenError(err, attempt, "retries exhausted")
 			}
 		case looksForeign(ex):
 			return ex, nil // not the endpoint we expect; the caller explains
@@ -105,7 +105,7 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 		}
 		if c.clock.Now().Add(delay).After(deadline) {
 			if err != nil {
-				return nil, fmt.Errorf("%w (retry budget of %s spent)", err, c.budget)
+				return nil, c.brokenError(err, attempt, fmt.Sprintf("retry budget of %s spent", c.budget))
 			}
 			return ex, nil
 		}
@@ -113,6 +113,14 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 			return nil, fmt.Errorf("identity: waiting to retry the %s request: %w", c.src.info().Name, err)
 		}
 	}
+}
+
+// brokenError reports connections that broke after connecting (reset,
+// truncated answer) on every attempt: the endpoint is there but unhealthy,
+// so it is not ErrUnavailable.
+func (c *Credential) brokenError(err error, attempts int, why string) error {
+	return fmt.Errorf("identity: %s at %s gave no complete answer in %d attempts (%s); the endpoint or a proxy in between is dropping connections: %w",
+		c.src.info().Name, c.endpoint(), attempts, why, err)
 }
 
 // roundTrip sends req and reads at most maxBody bytes of the answer. A
