@@ -18,6 +18,28 @@
 // default.json. Control routes under /_emulator/ on both listeners report
 // health and counters, reset state and load a new configuration.
 //
+// # Hosts
+//
+// IMDS always runs. Options.Hosts adds the other managed-identity hosts,
+// each on its own loopback listener with its own protocol, secret and error
+// shapes: App Service (appservice: IDENTITY_ENDPOINT/IDENTITY_HEADER), its
+// 2017-09-01 protocol (appservice2017) and Azure ML (azureml:
+// MSI_ENDPOINT/MSI_SECRET), Cloud Shell (cloudshell: form POST), Azure Arc
+// (arc: a 401 challenge naming a one-time key file in Options.ArcKeyDir)
+// and Service Fabric (servicefabric: HTTPS with a self-signed certificate
+// pinned by thumbprint). Hosts and HostEnv describe them; every host mints
+// from the same identities, signing key and token cache.
+//
+// # Faults
+//
+// Options.Faults (ParseFaults, SetFaults, /_emulator/faults) makes any
+// family — imds, each host, arm — fail on purpose: error statuses in the
+// family's shape, connection resets, truncated bodies, HTML gateway pages,
+// tokens for the wrong identity, latency, a 410 window and a down window
+// (nothing listening). Draws are seeded per family, so a seed and a request
+// order reproduce the same faults; windows follow Options.Clock. See
+// docs/reliability.md.
+//
 // The emulator hands out tokens to anyone who can reach it, so it binds to
 // loopback addresses unless Options.AllowNonLoopback is set. Where the wire
 // protocols are not documented the emulator's choice is marked "unverified"

@@ -51,6 +51,10 @@
 // Point either of the first two at the azmsi emulator to run off Azure.
 // Credential.Source reports the endpoint and why it was chosen.
 //
+// Either may also be unix:///abs/path.sock: the IMDS protocol is then spoken
+// over that Unix socket, such as an azmsi broker's (only azmsi understands
+// this form; other SDKs need the broker's loopback TCP address).
+//
 // # Identities
 //
 // The zero ID is the system-assigned identity. ClientID, ObjectID and
@@ -75,7 +79,10 @@
 // Worst case off Azure with the default client: a refused or unroutable
 // connection is retried once after 50 ms, so the error arrives in
 // milliseconds; a silent address costs one 500 ms dial timeout (not
-// retried). On Azure, IMDS answers 404/410/429/5xx are retried with backoff
+// retried). For an endpoint that is still starting (a sidecar, an agent),
+// set Options.WaitReady: refused connections are then retried, with waits
+// from 50 ms doubling to 1 s, until that bound (and within the retry
+// budget), after which ErrUnavailable says how long it waited. On Azure, IMDS answers 404/410/429/5xx are retried with backoff
 // (≈2, 6, 14, 25, 25… s; 410 every ~10 s) until Options.RetryBudget is
 // spent, 90 s by default (about five retries, and 410 for over 70 s); the
 // caller's ctx cuts any wait short, but a fetch shared with other callers
