@@ -302,7 +302,7 @@ func supportedKinds(src source) string {
 func (c *Credential) unreachableHint() string {
 	info := c.src.info()
 	if info.Host == HostIMDS || info.Host == "" {
-		return "not running on an Azure host? To use an emulator set " + envPodIdentityHost + " or Options.Endpoint"
+		return "not running on an Azure host? To use an emulator, set " + envPodIdentityHost + " to its address (in Go: identity.Options.Endpoint)"
 	}
 	return "is the " + info.Name + " identity endpoint running? It was chosen because " + info.Reason
 }
