@@ -113,8 +113,8 @@ func BenchmarkCLI(b *testing.B) {
 		runProcs(b, env, "rg-web", py, script, "system", s.ARMEndpoint())
 	})
 	b.Run("groups-list/impl=az", func(b *testing.B) {
-		b.Skip("az group list needs the real IMDS address and management.azure.com; " +
-			"it runs only inside interop/run.sh's network namespace, not here")
+		b.Skip("az group list needs the real IMDS address and management.azure.com: " +
+			"bench/netns.sh times it (and the seed's Python program) inside a network namespace")
 	})
 }
 

@@ -58,6 +58,11 @@ bench -bench '^BenchmarkOffAzure$/impl=sdk' -benchtime 1x -count 1 -sdk-offazure
 bench -bench '^BenchmarkCLI$' -benchtime 10x -count "$COUNT"
 bench -bench '^Benchmark(Emulator|EmulatorMemory)$' -benchtime 2s -count "$COUNT"
 
+# Unmodified clients at the real addresses, inside a network namespace of
+# our own (needs root): azmsi, interop's SDK program, the Python seed, az.
+echo "./netns.sh results/raw.txt 10   # needs root" >>"$CMDS"
+"$HERE/netns.sh" "$RAW" 10 || say "netns rows failed"
+
 say "benchstat"
 STAT=$OUT/benchstat.txt
 echo "go run golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION -col /impl results/raw.txt" >>"$CMDS"
