@@ -42,7 +42,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # bench ARGS...: one go test invocation, recorded in commands.txt.
 bench() {
-	local cmd=(go test -run '^$' "$@" .)
+	local cmd=(go test -timeout 30m -run '^$' "$@" .)
 	printf '%q ' "${cmd[@]}" | sed 's/ $//' >>"$CMDS"
 	echo >>"$CMDS"
 	say "${cmd[*]}"
@@ -69,5 +69,9 @@ echo "go run golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION -col /impl resul
 go run "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION" -col /impl "$RAW" >"$STAT" 2>&1 || say "benchstat failed (see $STAT)"
 
 echo "go run ./cmd/benchtable -raw results/raw.txt -benchstat results/benchstat.txt ... > ../BENCHMARKS.md" >>"$CMDS"
-go run ./cmd/benchtable -raw "$RAW" -benchstat "$STAT" -commands "$CMDS" -notes "$HERE/NOTES.md" -load "$LOAD" >"$ROOT/BENCHMARKS.md"
+SDK=$(go list -m -f '{{.Path}} {{.Version}}' github.com/Azure/azure-sdk-for-go/sdk/azidentity \
+	github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions \
+	github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources \
+	github.com/AzureAD/microsoft-authentication-library-for-go | sed 's|.*/||' | paste -sd, - | sed 's/,/, /g')
+go run ./cmd/benchtable -sdk "$SDK" -raw "$RAW" -benchstat "$STAT" -commands "$CMDS" -notes "$HERE/NOTES.md" -load "$LOAD" >"$ROOT/BENCHMARKS.md"
 say "wrote $ROOT/BENCHMARKS.md"

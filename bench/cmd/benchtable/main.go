@@ -25,16 +25,21 @@ func main() {
 	cmds := flag.String("commands", "", "file with the commands that produced raw")
 	notes := flag.String("notes", "", "markdown appended after the table")
 	load := flag.String("load", "", "load average when the run started")
+	sdk := flag.String("sdk", "", "versions of the Azure SDK modules, for the introduction")
 	flag.Parse()
 	if *raw == "" {
 		fmt.Fprintln(os.Stderr, "benchtable: -raw is required")
 		os.Exit(2)
 	}
+	sdkVersions = *sdk
 	if err := run(os.Stdout, *raw, *stat, *cmds, *notes, *load); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
 }
+
+// sdkVersions names the peer's module versions ("azidentity v1.15.0, …").
+var sdkVersions string
 
 func run(w io.Writer, rawPath, statPath, cmdsPath, notesPath, load string) error {
 	f, err := os.Open(rawPath)
