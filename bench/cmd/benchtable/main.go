@@ -85,7 +85,7 @@ func machine(load string) string {
 		goVersion = strings.TrimSpace(string(out))
 	}
 	fmt.Fprintf(&b, "- CPU: %s, %d logical CPUs (nproc)\n", cpu, runtime.NumCPU())
-	fmt.Fprintf(&b, "- %s, %s/%s\n", goVersion, runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "- %s\n", goVersion)
 	if load != "" {
 		fmt.Fprintf(&b, "- load average when the run started: %s\n", load)
 	}
