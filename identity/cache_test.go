@@ -87,6 +87,34 @@ func TestCachedTokenAllocs(t *testing.T) {
 	}
 }
 
+// The cached fast path looks the trimmed scope up before validating it; a
+// warm cache must not let an invalid scope through.
+func TestCachedFastPathStillValidates(t *testing.T) {
+	srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) { writeJSON(w, 200, tokenBody("tok", "r", 86400)) })
+	c := newTestCred(t, srv.URL, newFakeClock(true), Options{})
+	ctx := context.Background()
+	if _, err := c.Token(ctx, "https://management.azure.com"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{
+		"",
+		"/.default",
+		"https://management.azure.com https://management.azure.com",
+		"https://management.azure.com/.default,https://management.azure.com",
+		"https://management.azure.com\t",
+	} {
+		if _, err := c.Token(ctx, bad); err == nil {
+			t.Errorf("Token(%q) succeeded on a warm cache; want a scope error", bad)
+		}
+	}
+	if _, err := c.Token(ctx, "https://management.azure.com/.default"); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.count.Load(); n != 1 {
+		t.Fatalf("%d upstream requests, want 1 (scope and resource share the entry)", n)
+	}
+}
+
 func BenchmarkCachedToken(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tokenBody("tok", "r", 86400)) }))
 	defer srv.Close()
