@@ -26,6 +26,9 @@ type armService struct {
 	deleting int                     // number of groups with DeleteAt set
 	closed   bool
 
+	groupsGen uint64     // bumped whenever a.groups gains or loses a key
+	sorted    groupIndex // sorted keys per subscription, for listing
+
 	throttle *throttler
 }
 
@@ -112,6 +115,7 @@ func (a *armService) Close() error {
 
 func (a *armService) index(groups []storedGroup) {
 	a.groups = make(map[string]*storedGroup, len(groups))
+	a.groupsChangedLocked()
 	a.deleting = 0
 	for i := range groups {
 		g := groups[i].clone()
@@ -133,6 +137,7 @@ func (a *armService) sweepLocked(now time.Time) error {
 				return err
 			}
 			delete(a.groups, k)
+			a.groupsChangedLocked()
 			a.deleting--
 		}
 	}

@@ -119,32 +119,32 @@ func (a *armService) listGroups(req *armReq) {
 	}
 
 	prefix := strings.ToLower(sub.SubscriptionID) + "/"
-	var keys []string
-	for k, g := range a.groups {
-		name, ok := strings.CutPrefix(k, prefix)
-		if !ok || name <= after || (!all && !some[name]) {
-			continue
-		}
-		if filter != nil && !filter.match(g.Tags) {
-			continue
-		}
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := a.sortedKeysLocked(strings.ToLower(sub.SubscriptionID))
 	limit := a.s.opts.PageSize
 	if left >= 0 && left < limit {
 		limit = left
 	}
 	page := []armGroup{}
-	for _, k := range keys {
+	last, more := "", false
+	for _, k := range keys[sort.SearchStrings(keys, prefix+after):] {
+		name := k[len(prefix):]
+		if name <= after || (!all && !some[name]) {
+			continue
+		}
+		g := a.groups[k]
+		if filter != nil && !filter.match(g.Tags) {
+			continue
+		}
 		if len(page) == limit {
+			more = true // one more match exists: there is a next page
 			break
 		}
-		page = append(page, toARMGroup(sub, a.groups[k]))
+		page = append(page, toARMGroup(sub, g))
+		last = k
 	}
 	body := map[string]any{"value": page}
-	if len(keys) > len(page) && (left < 0 || left > len(page)) {
-		next := skipToken{V: 1, Scope: scope, After: strings.TrimPrefix(keys[len(page)-1], prefix), Left: -1}
+	if more && (left < 0 || left > len(page)) {
+		next := skipToken{V: 1, Scope: scope, After: strings.TrimPrefix(last, prefix), Left: -1}
 		if left > 0 {
 			next.Left = left - len(page)
 		}
@@ -307,6 +307,9 @@ func (a *armService) putLocked(g storedGroup) error {
 		a.deleting--
 	}
 	c := g.clone()
+	if a.groups[k] == nil {
+		a.groupsChangedLocked()
+	}
 	a.groups[k] = &c
 	if c.deleting() {
 		a.deleting++
