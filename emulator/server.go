@@ -122,6 +122,8 @@ type Server struct {
 	tokens *tokenCache
 	arm    *armService
 
+	verified verifiedCache // tokens whose signature was checked (verify_cache.go)
+
 	imdsURL, armURL string
 	listenAddrs     []string // actual bound addresses, dialable by HTTPClient
 	servers         []*http.Server

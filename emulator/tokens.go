@@ -221,27 +221,13 @@ func (s *Server) verifyToken(raw string) (*verifiedToken, *tokenError) {
 	if raw == "" || strings.Count(raw, ".") != 2 {
 		return nil, invalid("The access token is invalid: it is not a JWS compact serialization (header.payload.signature).")
 	}
-	p := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
-	claims := jwt.MapClaims{}
-	_, err := p.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		if kid == "" {
-			return nil, errors.New("the token header has no kid")
+	claims, ok := s.verified.get(raw)
+	if !ok {
+		var terr *tokenError
+		if claims, terr = s.verifySignature(raw); terr != nil {
+			return nil, terr
 		}
-		if kid != s.keys.kid {
-			return nil, errors.New("the signing key (kid) is not known")
-		}
-		return &s.keys.key.PublicKey, nil
-	})
-	if err != nil {
-		switch {
-		case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-			return nil, invalid("The access token signature is invalid.")
-		case errors.Is(err, jwt.ErrTokenUnverifiable):
-			return nil, invalid("The access token could not be verified: " + unverifiableReason(err))
-		default:
-			return nil, invalid("The access token is invalid: it could not be parsed.")
-		}
+		s.verified.put(raw, claims)
 	}
 	cfg := s.config()
 	iss, _ := claims["iss"].(string)
@@ -390,4 +376,35 @@ func readPEM(path, typ string) ([]byte, error) {
 		return nil, fmt.Errorf("emulator: %s holds no %s PEM block (delete it to regenerate)", path, typ)
 	}
 	return b.Bytes, nil
+}
+
+// verifySignature parses raw and checks its RS256 signature against the
+// server's signing key; the claims are returned unvalidated.
+func (s *Server) verifySignature(raw string) (jwt.MapClaims, *tokenError) {
+	invalid := func(msg string) *tokenError {
+		return &tokenError{Code: codeInvalidToken, Message: msg}
+	}
+	p := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
+	claims := jwt.MapClaims{}
+	_, err := p.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("the token header has no kid")
+		}
+		if kid != s.keys.kid {
+			return nil, errors.New("the signing key (kid) is not known")
+		}
+		return &s.keys.key.PublicKey, nil
+	})
+	if err != nil {
+		switch {
+		case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+			return nil, invalid("The access token signature is invalid.")
+		case errors.Is(err, jwt.ErrTokenUnverifiable):
+			return nil, invalid("The access token could not be verified: " + unverifiableReason(err))
+		default:
+			return nil, invalid("The access token is invalid: it could not be parsed.")
+		}
+	}
+	return claims, nil
 }
