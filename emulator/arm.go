@@ -14,20 +14,23 @@ import (
 //
 // State: subscriptions and role assignments come from the config snapshot
 // taken at start or reset; resource groups live in an armStore (memory or
-// bbolt) with an in-memory index for listing. mu guards everything below it;
-// store writes happen under mu so the index never runs ahead of the disk.
+// bbolt) with an in-memory index for listing. mu guards everything below it:
+// requests that only read hold it for reading, so reads run in parallel;
+// writes and delete sweeps hold it exclusively, and store writes happen under
+// it so the index never runs ahead of the disk. Responses are encoded and
+// written after mu is released (arm_router.go).
 type armService struct {
 	s     *Server
 	store armStore
 
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	cfg      *Config
 	groups   map[string]*storedGroup // groupKey → group
 	deleting int                     // number of groups with DeleteAt set
 	closed   bool
 
-	groupsGen uint64     // bumped whenever a.groups gains or loses a key
-	sorted    groupIndex // sorted keys per subscription, for listing
+	sorted     groupIndex // sorted keys per subscription, for listing
+	nextDelete time.Time  // earliest DeleteAt of a deleting group; zero if none
 
 	throttle *throttler
 }
@@ -115,7 +118,6 @@ func (a *armService) Close() error {
 
 func (a *armService) index(groups []storedGroup) {
 	a.groups = make(map[string]*storedGroup, len(groups))
-	a.groupsChangedLocked()
 	a.deleting = 0
 	for i := range groups {
 		g := groups[i].clone()
@@ -124,6 +126,13 @@ func (a *armService) index(groups []storedGroup) {
 			a.deleting++
 		}
 	}
+	a.rebuildIndexLocked()
+}
+
+// sweepDueLocked reports whether a group's delete deadline has passed; it
+// only reads, so it runs under the read lock.
+func (a *armService) sweepDueLocked(now time.Time) bool {
+	return a.deleting > 0 && !now.Before(a.nextDelete)
 }
 
 // sweepLocked removes groups whose delete deadline has passed, durably.
@@ -137,10 +146,11 @@ func (a *armService) sweepLocked(now time.Time) error {
 				return err
 			}
 			delete(a.groups, k)
-			a.groupsChangedLocked()
+			a.indexRemoveLocked(k)
 			a.deleting--
 		}
 	}
+	a.nextDeleteLocked()
 	return nil
 }
 

@@ -24,15 +24,26 @@ type rgBody struct {
 	ManagedBy *string         `json:"managedBy"`
 }
 
-// readARMBody reads and decodes a JSON body, refusing oversize or too
-// deeply nested input with a message that says what to fix.
-func readARMBody(r *http.Request, v any) error {
+// readBody reads a PUT or PATCH body before serve takes a.mu, so a slow
+// client cannot hold the lock; readARMBody reports any failure at the point
+// where the handler decodes the body, after the checks that come first.
+func readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxARMBody+1))
 	if err != nil {
-		return fmt.Errorf("reading the body failed: %v", err)
+		return nil, fmt.Errorf("reading the body failed: %v", err)
 	}
 	if len(data) > maxARMBody {
-		return fmt.Errorf("the body is larger than %d bytes", maxARMBody)
+		return nil, fmt.Errorf("the body is larger than %d bytes", maxARMBody)
+	}
+	return data, nil
+}
+
+// readARMBody decodes the request's JSON body (read by readBody), refusing
+// oversize or too deeply nested input with a message that says what to fix.
+func readARMBody(req *armReq, v any) error {
+	data, err := req.body, req.bodyErr
+	if err != nil {
+		return err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("the body is empty; send a JSON object such as {\"location\":\"eastus\"}")
@@ -80,7 +91,7 @@ func checkJSONDepth(data []byte, max int) error {
 }
 
 func badContent(req *armReq, err error) {
-	writeARMError(req.w, http.StatusBadRequest, "InvalidRequestContent",
+	req.fail(http.StatusBadRequest, "InvalidRequestContent",
 		"The request content was invalid and could not be deserialized: '"+err.Error()+"'.")
 }
 

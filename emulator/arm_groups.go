@@ -59,7 +59,7 @@ func groupScope(sub *Subscription, name string) string {
 }
 
 func groupNotFound(req *armReq) {
-	writeARMError(req.w, http.StatusNotFound, "ResourceGroupNotFound",
+	req.fail(http.StatusNotFound, "ResourceGroupNotFound",
 		fmt.Sprintf("Resource group '%s' could not be found.", req.path.group))
 }
 
@@ -67,7 +67,7 @@ func groupNotFound(req *armReq) {
 func writable(req *armReq, sub *Subscription) bool {
 	switch sub.State {
 	case "Disabled", "Deleted", "PastDue":
-		writeARMError(req.w, http.StatusConflict, "ReadOnlyDisabledSubscription", fmt.Sprintf(
+		req.fail(http.StatusConflict, "ReadOnlyDisabledSubscription", fmt.Sprintf(
 			"The subscription '%s' is disabled and therefore marked as read only. You cannot perform any write actions on this subscription until it is re-enabled.", sub.SubscriptionID))
 		return false
 	}
@@ -91,7 +91,7 @@ func (a *armService) listGroups(req *armReq) {
 	if fs := q.Get("$filter"); fs != "" {
 		f, err := parseTagFilter(fs)
 		if err != nil {
-			writeARMError(req.w, http.StatusBadRequest, "InvalidFilterInQueryString", err.Error())
+			req.fail(http.StatusBadRequest, "InvalidFilterInQueryString", err.Error())
 			return
 		}
 		filter = f
@@ -101,7 +101,7 @@ func (a *armService) listGroups(req *armReq) {
 	if ts := q.Get("$top"); ts != "" {
 		n, err := strconv.Atoi(ts)
 		if err != nil || n < 1 {
-			writeARMError(req.w, http.StatusBadRequest, "InvalidTopInQueryString", fmt.Sprintf(
+			req.fail(http.StatusBadRequest, "InvalidTopInQueryString", fmt.Sprintf(
 				"The value '%s' of $top is invalid; it must be a positive integer.", ts))
 			return
 		}
@@ -112,7 +112,7 @@ func (a *armService) listGroups(req *armReq) {
 	if raw := skipTokenParam(q); raw != "" {
 		t, err := parseSkipToken(raw, scope)
 		if err != nil {
-			writeARMError(req.w, http.StatusBadRequest, "InvalidSkipToken", err.Error())
+			req.fail(http.StatusBadRequest, "InvalidSkipToken", err.Error())
 			return
 		}
 		after, left = t.After, t.Left
@@ -142,15 +142,15 @@ func (a *armService) listGroups(req *armReq) {
 		page = append(page, toARMGroup(sub, g))
 		last = k
 	}
-	body := map[string]any{"value": page}
+	body := armList[armGroup]{Value: page}
 	if more && (left < 0 || left > len(page)) {
 		next := skipToken{V: 1, Scope: scope, After: strings.TrimPrefix(last, prefix), Left: -1}
 		if left > 0 {
 			next.Left = left - len(page)
 		}
-		body["nextLink"] = nextLink(req.r, "/subscriptions/"+url.PathEscape(req.path.sub)+"/resourcegroups", req.api, extra, next)
+		body.NextLink = nextLink(req.r, "/subscriptions/"+url.PathEscape(req.path.sub)+"/resourcegroups", req.api, extra, next)
 	}
-	armJSON(req.w, http.StatusOK, body)
+	req.json(http.StatusOK, body)
 }
 
 func (a *armService) getGroup(req *armReq, head bool) {
@@ -166,18 +166,18 @@ func (a *armService) getGroup(req *armReq, head bool) {
 	if head {
 		// CheckExistence: 204 or 404, never a body (§12.5).
 		if g == nil {
-			req.w.Header().Set("x-ms-error-code", "ResourceGroupNotFound")
-			writeEmpty(req.w, http.StatusNotFound)
+			req.header().Set("x-ms-error-code", "ResourceGroupNotFound")
+			req.empty(http.StatusNotFound)
 			return
 		}
-		writeEmpty(req.w, http.StatusNoContent)
+		req.empty(http.StatusNoContent)
 		return
 	}
 	if g == nil {
 		groupNotFound(req)
 		return
 	}
-	armJSON(req.w, http.StatusOK, toARMGroup(sub, g))
+	req.json(http.StatusOK, toARMGroup(sub, g))
 }
 
 // beingDeleted answers 409 for writes to a group in the Deleting state.
@@ -185,7 +185,7 @@ func beingDeleted(req *armReq, g *storedGroup) bool {
 	if g == nil || !g.deleting() {
 		return false
 	}
-	writeARMError(req.w, http.StatusConflict, "ResourceGroupBeingDeleted", fmt.Sprintf(
+	req.fail(http.StatusConflict, "ResourceGroupBeingDeleted", fmt.Sprintf(
 		"The resource group '%s' is in deprovisioning state and cannot perform this operation.", g.Name))
 	return true
 }
@@ -199,7 +199,7 @@ func (a *armService) writePrelude(req *armReq, act armAction) (*Subscription, *s
 		return nil, nil, false
 	}
 	if msg, ok := validateGroupName(req.path.group); !ok {
-		writeARMError(req.w, http.StatusBadRequest, "InvalidResourceGroup", msg)
+		req.fail(http.StatusBadRequest, "InvalidResourceGroup", msg)
 		return nil, nil, false
 	}
 	if !allowed(grantsFor(req.cfg, req.ident), sub.SubscriptionID, req.path.group, act) {
@@ -222,18 +222,18 @@ func (a *armService) putGroup(req *armReq) {
 		return
 	}
 	var body rgBody
-	if err := readARMBody(req.r, &body); err != nil {
+	if err := readARMBody(req, &body); err != nil {
 		badContent(req, err)
 		return
 	}
 	if body.Location == nil || strings.TrimSpace(*body.Location) == "" {
-		writeARMError(req.w, http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
+		req.fail(http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
 		return
 	}
 	loc := normalizeLocation(*body.Location)
 	if checkLocation(loc) != nil {
 		// Code name unverified (§16 item 9).
-		writeARMError(req.w, http.StatusBadRequest, "LocationNotAvailableForResourceGroup", fmt.Sprintf(
+		req.fail(http.StatusBadRequest, "LocationNotAvailableForResourceGroup", fmt.Sprintf(
 			"The provided location '%s' is not available for resource group. Locations are region names of lower-case letters and digits, such as 'eastus'.", *body.Location))
 		return
 	}
@@ -258,7 +258,7 @@ func (a *armService) putGroup(req *armReq) {
 		a.internalError(req, err)
 		return
 	}
-	armJSON(req.w, status, toARMGroup(sub, &g))
+	req.json(status, toARMGroup(sub, &g))
 }
 
 // patchGroup updates tags and managedBy; fields not sent keep their value,
@@ -273,7 +273,7 @@ func (a *armService) patchGroup(req *armReq) {
 		return
 	}
 	var body rgBody
-	if err := readARMBody(req.r, &body); err != nil {
+	if err := readARMBody(req, &body); err != nil {
 		badContent(req, err)
 		return
 	}
@@ -294,7 +294,7 @@ func (a *armService) patchGroup(req *armReq) {
 		a.internalError(req, err)
 		return
 	}
-	armJSON(req.w, http.StatusOK, toARMGroup(sub, &g))
+	req.json(http.StatusOK, toARMGroup(sub, &g))
 }
 
 // putLocked stores g durably, then updates the index.
@@ -308,11 +308,14 @@ func (a *armService) putLocked(g storedGroup) error {
 	}
 	c := g.clone()
 	if a.groups[k] == nil {
-		a.groupsChangedLocked()
+		a.indexAddLocked(k)
 	}
 	a.groups[k] = &c
 	if c.deleting() {
 		a.deleting++
+		if a.nextDelete.IsZero() || c.DeleteAt.Before(a.nextDelete) {
+			a.nextDelete = c.DeleteAt
+		}
 	}
 	return nil
 }
@@ -320,7 +323,7 @@ func (a *armService) putLocked(g storedGroup) error {
 // locationConflict answers a write that would move a group: a resource
 // group keeps the location it was created in.
 func locationConflict(req *armReq, sent, existing string) {
-	writeARMError(req.w, http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
+	req.fail(http.StatusConflict, "InvalidResourceGroupLocation", fmt.Sprintf(
 		"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", sent, existing))
 }
 
@@ -333,7 +336,7 @@ func groupTags(req *armReq, raw json.RawMessage) (map[string]string, bool) {
 		return nil, false
 	}
 	if code, msg, ok := validateTags(tags); !ok {
-		writeARMError(req.w, http.StatusBadRequest, code, msg)
+		req.fail(http.StatusBadRequest, code, msg)
 		return nil, false
 	}
 	return tags, true

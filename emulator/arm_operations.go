@@ -89,9 +89,9 @@ func (a *armService) deleteGroup(req *armReq) {
 		Sub:         sub.SubscriptionID,
 		Group:       g.Name,
 	}
-	req.w.Header().Set("Location", operationLocation(req, req.path.sub, j))
-	req.w.Header().Set("Retry-After", pollRetryAfter)
-	writeEmpty(req.w, http.StatusAccepted)
+	req.header().Set("Location", operationLocation(req, req.path.sub, j))
+	req.header().Set("Retry-After", pollRetryAfter)
+	req.empty(http.StatusAccepted)
 }
 
 // getOperation: 202 (same Location, Retry-After) while the group is still
@@ -102,15 +102,15 @@ func (a *armService) getOperation(req *armReq) {
 	}
 	j, ok := parseDeleteJob(req.path.op)
 	if !ok || !strings.EqualFold(j.Sub, req.path.sub) {
-		writeARMError(req.w, http.StatusNotFound, "OperationNotFound", fmt.Sprintf(
+		req.fail(http.StatusNotFound, "OperationNotFound", fmt.Sprintf(
 			"The operation result '%s' could not be found. Poll the exact Location URL returned by the DELETE request.", clip(req.path.op)))
 		return
 	}
 	if g := a.groups[groupKey(j.Sub, j.Group)]; g != nil && g.deleting() {
-		req.w.Header().Set("Location", operationLocation(req, req.path.sub, j))
-		req.w.Header().Set("Retry-After", pollRetryAfter)
-		writeEmpty(req.w, http.StatusAccepted)
+		req.header().Set("Location", operationLocation(req, req.path.sub, j))
+		req.header().Set("Retry-After", pollRetryAfter)
+		req.empty(http.StatusAccepted)
 		return
 	}
-	writeEmpty(req.w, http.StatusOK)
+	req.empty(http.StatusOK)
 }

@@ -88,15 +88,20 @@ func (r armRoute) methods() []string {
 	}
 }
 
-// armReq carries one request through the handlers.
+// armReq carries one request through the handlers. Handlers run under
+// a.mu and answer through req.json, req.fail and req.empty (arm_response.go),
+// which only record the answer: serve encodes and writes it after unlocking.
 type armReq struct {
-	w     http.ResponseWriter
-	r     *http.Request
-	path  armPath
-	api   string
-	tok   *verifiedToken
-	ident *Identity // the caller in the current config; nil if unknown
-	cfg   *Config
+	r       *http.Request
+	hdr     http.Header // the response headers (a map: setting them is no I/O)
+	path    armPath
+	api     string
+	tok     *verifiedToken
+	ident   *Identity // the caller in the current config; nil if unknown
+	cfg     *Config
+	body    []byte // PUT/PATCH body, read before locking (readBody)
+	bodyErr error
+	res     armResponse
 }
 
 func (a *armService) serve(w http.ResponseWriter, r *http.Request) {
@@ -132,23 +137,52 @@ func (a *armService) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	req := &armReq{r: r, hdr: w.Header(), path: p, api: api, tok: tok}
+	write := r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodDelete
+	if r.Method == http.MethodPut || r.Method == http.MethodPatch {
+		req.body, req.bodyErr = readBody(r)
+	}
+	a.handle(req, write)
+	// Encoding and the network write happen after a.mu is released; a
+	// write was committed to the store before handle returned.
+	req.res.flush(w)
+}
+
+// handle runs req's handler under a.mu: shared for reads, exclusive for
+// writes and for a read that finds a delete deadline passed (the sweep
+// removes groups).
+func (a *armService) handle(req *armReq, write bool) {
+	if write {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	} else {
+		a.mu.RLock()
+		if a.sweepDueLocked(a.s.now()) {
+			a.mu.RUnlock()
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			write = true
+		} else {
+			defer a.mu.RUnlock()
+		}
+	}
 	if a.closed {
-		writeARMError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The ARM emulator is shutting down.")
+		req.fail(http.StatusServiceUnavailable, "ServiceUnavailable", "The ARM emulator is shutting down.")
 		return
 	}
-	req := &armReq{w: w, r: r, path: p, api: api, tok: tok, cfg: a.cfg}
-	req.ident = callerIdentity(a.cfg, tok)
+	req.cfg = a.cfg
+	req.ident = callerIdentity(a.cfg, req.tok)
 
 	if !a.admit(req) {
 		return
 	}
-	if err := a.sweepLocked(a.s.now()); err != nil {
-		a.internalError(req, err)
-		return
+	if write {
+		if err := a.sweepLocked(a.s.now()); err != nil {
+			a.internalError(req, err)
+			return
+		}
 	}
-	switch p.route {
+	switch req.path.route {
 	case routeTenants:
 		a.listTenants(req)
 	case routeSubscriptions:
@@ -158,7 +192,7 @@ func (a *armService) serve(w http.ResponseWriter, r *http.Request) {
 	case routeGroups:
 		a.listGroups(req)
 	case routeGroup:
-		switch r.Method {
+		switch req.r.Method {
 		case http.MethodGet:
 			a.getGroup(req, false)
 		case http.MethodHead:
@@ -219,7 +253,7 @@ type armError struct {
 
 func writeARMError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("x-ms-error-code", code)
-	armJSON(w, status, map[string]armError{"error": {Code: code, Message: message}})
+	armJSON(w, status, armErrorBody{Error: armError{Code: code, Message: message}})
 }
 
 func armJSON(w http.ResponseWriter, status int, v any) {
@@ -242,7 +276,7 @@ func writeEmpty(w http.ResponseWriter, status int) {
 
 func (a *armService) internalError(req *armReq, err error) {
 	a.s.logger.Error("ARM emulator internal error", "method", req.r.Method, "path", req.r.URL.Path, "err", err)
-	writeARMError(req.w, http.StatusInternalServerError, "InternalServerError",
+	req.fail(http.StatusInternalServerError, "InternalServerError",
 		"The ARM emulator failed to process the request: "+err.Error())
 }
 

@@ -65,7 +65,7 @@ func (a *armService) listSubscriptions(req *armReq) {
 	if raw := skipTokenParam(req.r.URL.Query()); raw != "" {
 		t, err := parseSkipToken(raw, "subscriptions")
 		if err != nil {
-			writeARMError(req.w, http.StatusBadRequest, "InvalidSkipToken", err.Error())
+			req.fail(http.StatusBadRequest, "InvalidSkipToken", err.Error())
 			return
 		}
 		after = t.After
@@ -85,11 +85,11 @@ func (a *armService) listSubscriptions(req *armReq) {
 		page = append(page, toARMSubscription(req.cfg, s))
 		last = k
 	}
-	body := map[string]any{"value": page}
+	body := armList[armSubscription]{Value: page}
 	if more {
-		body["nextLink"] = nextLink(req.r, "/subscriptions", req.api, "", skipToken{V: 1, Scope: "subscriptions", After: last, Left: -1})
+		body.NextLink = nextLink(req.r, "/subscriptions", req.api, "", skipToken{V: 1, Scope: "subscriptions", After: last, Left: -1})
 	}
-	armJSON(req.w, http.StatusOK, body)
+	req.json(http.StatusOK, body)
 }
 
 // checkSubscriptionID answers 400 InvalidSubscriptionId for a non-GUID.
@@ -98,13 +98,13 @@ func checkSubscriptionID(req *armReq) bool {
 		return true
 	}
 	// Wording unverified (protocols §16 item 9).
-	writeARMError(req.w, http.StatusBadRequest, "InvalidSubscriptionId",
+	req.fail(http.StatusBadRequest, "InvalidSubscriptionId",
 		fmt.Sprintf("The provided subscription identifier '%s' is malformed or invalid.", req.path.sub))
 	return false
 }
 
 func subscriptionNotFound(req *armReq) {
-	writeARMError(req.w, http.StatusNotFound, "SubscriptionNotFound",
+	req.fail(http.StatusNotFound, "SubscriptionNotFound",
 		fmt.Sprintf("The subscription '%s' could not be found.", req.path.sub))
 }
 
@@ -117,13 +117,13 @@ func (a *armService) getSubscription(req *armReq) {
 		subscriptionNotFound(req)
 		return
 	}
-	armJSON(req.w, http.StatusOK, toARMSubscription(req.cfg, s))
+	req.json(http.StatusOK, toARMSubscription(req.cfg, s))
 }
 
 // listTenants returns the emulated tenant (the Azure CLI calls /tenants).
 func (a *armService) listTenants(req *armReq) {
 	t := req.cfg.TenantID
-	armJSON(req.w, http.StatusOK, map[string]any{"value": []map[string]any{{
+	req.json(http.StatusOK, map[string]any{"value": []map[string]any{{
 		"id":             "/tenants/" + t,
 		"tenantId":       t,
 		"tenantCategory": "Home",

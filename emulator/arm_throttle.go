@@ -78,15 +78,15 @@ func (a *armService) admit(req *armReq) bool {
 	}
 	remaining, wait, ok := a.throttle.take(key, a.s.now())
 	if ok {
-		req.w.Header().Set(rateHeader(req.r.Method), strconv.Itoa(remaining))
+		req.header().Set(rateHeader(req.r.Method), strconv.Itoa(remaining))
 		return true
 	}
 	secs := int(math.Ceil(wait.Seconds()))
 	if secs < 1 {
 		secs = 1
 	}
-	req.w.Header().Set("Retry-After", strconv.Itoa(secs))
-	writeARMError(req.w, http.StatusTooManyRequests, "TooManyRequests", fmt.Sprintf(
+	req.header().Set("Retry-After", strconv.Itoa(secs))
+	req.fail(http.StatusTooManyRequests, "TooManyRequests", fmt.Sprintf(
 		"The request is being throttled as the limit has been reached for operation type - %s. Please retry after %d second(s). (Emulator budget: %d requests per identity, refilled at %g per second.)",
 		opType(req.r.Method), secs, a.throttle.budget, float64(a.throttle.budget)/10))
 	return false

@@ -107,8 +107,8 @@ func readableGroups(grants []grant, sub string) (all bool, some map[string]bool)
 // forbid writes ARM's 403 AuthorizationFailed for act over scope.
 func forbid(req *armReq, act armAction, scope string) {
 	appID, oid := req.principal()
-	req.w.Header().Set("x-ms-failure-cause", "gateway")
-	writeARMError(req.w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
+	req.header().Set("x-ms-failure-cause", "gateway")
+	req.fail(http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
 		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
 		appID, oid, act.name(), scope))
 }
