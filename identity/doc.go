@@ -77,8 +77,8 @@
 // Endpoint error responses are *AuthError. Neither ever contains a token.
 //
 // Worst case off Azure with the default client: a refused or unroutable
-// connection is retried once after 50 ms, so the error arrives in
-// milliseconds; a silent address costs one 500 ms dial timeout (not
+// connection is retried once after 10 ms, so the error arrives in about
+// 10 ms; a silent address costs one 500 ms dial timeout (not
 // retried). For an endpoint that is still starting (a sidecar, an agent),
 // set Options.WaitReady: refused connections are then retried, with waits
 // from 50 ms doubling to 1 s, until that bound (and within the retry

@@ -24,6 +24,15 @@ type retryPolicy struct {
 	jitter      func() float64      // uniform in [0,1); nil → math/rand/v2
 }
 
+// connRetryDelay is the wait before the one retry of a refused or
+// unroutable dial. A refused connection to a local endpoint (IMDS's
+// link-local address, a loopback token service) is almost always definitive,
+// so the retry only covers a listener caught mid-restart, and the wait is
+// kept short: off Azure, "unavailable" arrives after this plus two dials
+// (the target is under 50 ms). Endpoints that are still starting
+// use Options.WaitReady instead.
+const connRetryDelay = 10 * time.Millisecond
+
 // untilBudget as retryPolicy.maxRetries: retry for as long as the
 // credential's retry budget (Options.RetryBudget) lasts.
 const untilBudget = math.MaxInt
@@ -39,8 +48,8 @@ const minRetryWait = 100 * time.Millisecond
 // other 4xx never. The retry budget, not a count, ends the retries (the
 // issue's contract: "the whole budget is an option"): the default 90 s gives
 // the guidance's five or so retries, a larger budget proportionally more. A
-// refused or unroutable connection is retried once after 50 ms, so off
-// Azure the answer comes in well under a second.
+// refused or unroutable connection is retried once after connRetryDelay, so
+// off Azure the answer comes in about 10 ms.
 func imdsRetryPolicy() retryPolicy {
 	return retryPolicy{
 		retryStatus: func(code int) bool {
@@ -51,7 +60,7 @@ func imdsRetryPolicy() retryPolicy {
 		maxDelay:    25 * time.Second, // the guidance's cap; 2+6+14+25+25 s of waits fit the default 90 s budget
 		goneDelay:   10 * time.Second,
 		connRetries: 1,
-		connDelay:   50 * time.Millisecond,
+		connDelay:   connRetryDelay,
 	}
 }
 

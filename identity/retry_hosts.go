@@ -23,7 +23,7 @@ func hostRetryPolicy() retryPolicy {
 		baseDelay:   time.Second,
 		maxDelay:    10 * time.Second,
 		connRetries: 1,
-		connDelay:   50 * time.Millisecond,
+		connDelay:   connRetryDelay,
 	}
 }
 
@@ -39,6 +39,6 @@ func serviceFabricRetryPolicy() retryPolicy {
 		baseDelay:   time.Second,
 		maxDelay:    16 * time.Second,
 		connRetries: 1,
-		connDelay:   50 * time.Millisecond,
+		connDelay:   connRetryDelay,
 	}
 }
