@@ -15,7 +15,7 @@ const expiryMargin = 30 * time.Second
 // entry caches the token of one resource. tok is read lock-free; mu guards
 // call and failures.
 type entry struct {
-	tok     atomic.Pointer[Token]
+	tok     atomic.Pointer[cachedToken]
 	busy    atomic.Bool  // a fetch is in flight (lets the hot path skip mu)
 	nextTry atomic.Int64 // UnixNano before which no background refresh starts (after a failure)
 
@@ -31,7 +31,18 @@ type call struct {
 	err  error
 }
 
-func usable(t *Token, now time.Time) bool { return now.Before(t.ExpiresOn.Add(-expiryMargin)) }
+// cachedToken is a cached token with its usable-until time computed once,
+// when stored, instead of on every cached read.
+type cachedToken struct {
+	Token
+	usableUntil time.Time // ExpiresOn - expiryMargin
+}
+
+func newCachedToken(t Token) *cachedToken {
+	return &cachedToken{Token: t, usableUntil: t.ExpiresOn.Add(-expiryMargin)}
+}
+
+func usable(t *cachedToken, now time.Time) bool { return now.Before(t.usableUntil) }
 
 // lookup is the lock-free, allocation-free read of the cache.
 func (c *Credential) lookup(resource string) *entry {
@@ -79,7 +90,7 @@ func (c *Credential) wait(ctx context.Context, resource string, force bool) (Tok
 	e.mu.Lock()
 	if t := e.tok.Load(); !force && t != nil && usable(t, c.clock.Now()) {
 		e.mu.Unlock()
-		return *t, nil
+		return t.Token, nil
 	}
 	cl := e.call
 	if cl == nil {
@@ -137,7 +148,7 @@ func (c *Credential) startFetch(e *entry, resource string, background bool) (*ca
 		now := c.clock.Now()
 		e.mu.Lock()
 		if err == nil {
-			e.tok.Store(&tok)
+			e.tok.Store(newCachedToken(tok))
 			e.failures = 0
 			e.nextTry.Store(0)
 		} else {

@@ -117,6 +117,7 @@ type Credential struct {
 	client    *http.Client
 	transport *http.Transport // own transport, nil when Options.HTTPClient was given
 	clock     Clock
+	now       func() time.Time // the cached-token check's clock: wallNow for the real clock, else clock.Now
 	budget    time.Duration
 	waitReady time.Duration // Options.WaitReady
 	log       *slog.Logger
@@ -158,6 +159,11 @@ func New(o Options) (*Credential, error) {
 	}
 	if c.clock == nil {
 		c.clock = realClock{}
+		// A direct function value, not the interface: the hit path of
+		// Token is a map lookup and one clock read.
+		c.now = wallNow
+	} else {
+		c.now = c.clock.Now
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -279,12 +285,12 @@ func (c *Credential) TokenWithOptions(ctx context.Context, scopeOrResource strin
 	if !o.ForceRefresh {
 		if e != nil {
 			if t := e.tok.Load(); t != nil {
-				now := c.clock.Now()
+				now := c.now()
 				if usable(t, now) {
 					if !now.Before(t.RefreshOn) {
 						c.refreshInBackground(e, resource, now)
 					}
-					return *t, nil
+					return t.Token, nil
 				}
 			}
 		}
