@@ -124,7 +124,7 @@ func (a *armService) listGroups(req *armReq) {
 	if left >= 0 && left < limit {
 		limit = left
 	}
-	page := []armGroup{}
+	page := make([]armGroup, 0, min(limit, len(keys)))
 	last, more := "", false
 	for _, k := range keys[sort.SearchStrings(keys, prefix+after):] {
 		name := k[len(prefix):]
@@ -142,7 +142,7 @@ func (a *armService) listGroups(req *armReq) {
 		page = append(page, toARMGroup(sub, g))
 		last = k
 	}
-	body := armList[armGroup]{Value: page}
+	body := &groupPage{Value: page}
 	if more && (left < 0 || left > len(page)) {
 		next := skipToken{V: 1, Scope: scope, After: strings.TrimPrefix(last, prefix), Left: -1}
 		if left > 0 {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // armRoute names the operations the ARM emulator serves.
@@ -256,8 +257,27 @@ func writeARMError(w http.ResponseWriter, status int, code, message string) {
 	armJSON(w, status, armErrorBody{Error: armError{Code: code, Message: message}})
 }
 
+// encodeBufs recycles the buffers of jsonAppender bodies (list pages);
+// buffers that grew past maxPooledBuf are left to the GC.
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+const maxPooledBuf = 1 << 20
+
 func armJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(jsonAppender); ok {
+		buf := encodeBufs.Get().(*[]byte)
+		b = a.appendJSON((*buf)[:0])
+		defer func() {
+			if cap(b) <= maxPooledBuf {
+				*buf = b
+				encodeBufs.Put(buf)
+			}
+		}()
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		// Only our own types are marshalled; this cannot fail for them.
 		b = []byte(`{"error":{"code":"InternalServerError","message":"response encoding failed"}}`)

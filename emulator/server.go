@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -99,7 +98,9 @@ func (o Options) withDefaults() Options {
 		o.Clock = time.Now
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		// DiscardHandler reports itself disabled, so request logging is
+		// skipped instead of formatted and thrown away.
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.ExtraHostnames = append([]string(nil), o.ExtraHostnames...)
 	return o
