@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -149,7 +150,7 @@ func New(o Options) (*Client, error) {
 		c.userAgent += " " + ua
 	}
 	if c.http == nil {
-		c.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c.http = &http.Client{Transport: sharedTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	switch {
 	case c.maxRetries == 0:
@@ -189,6 +190,25 @@ func (c *Client) Endpoint() string { return c.base.String() }
 
 // Cloud returns the cloud whose audience tokens are requested for.
 func (c *Client) Cloud() Cloud { return c.cloud }
+
+// defaultIdlePerHost is the idle connections the default transport keeps
+// per host. http.DefaultTransport keeps 2, so each ResourceGroupsAcross
+// burst of 8 concurrent pages would open (and TLS-handshake) 6 new
+// connections and drop them again; it must be at least the fan-out.
+const defaultIdlePerHost = 4 * defaultMaxConcurrency
+
+// sharedTransport is the transport of every Client built without
+// Options.HTTPClient: http.DefaultTransport's settings (proxy from the
+// environment, timeouts) with defaultIdlePerHost idle connections per host.
+// One transport for all such clients, so that clients need no Close.
+var sharedTransport = sync.OnceValue(func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = defaultIdlePerHost
+	if t.MaxIdleConns < defaultIdlePerHost {
+		t.MaxIdleConns = defaultIdlePerHost
+	}
+	return t
+})
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

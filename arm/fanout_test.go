@@ -109,3 +109,41 @@ func TestResourceGroupsAcrossCancel(t *testing.T) {
 		t.Errorf("goroutines: %d before, %d after", before, n)
 	}
 }
+
+// A client without Options.HTTPClient keeps the fan-out's connections for
+// the next fan-out (http.DefaultTransport would keep 2 per host and open,
+// and handshake, most of them again every time).
+func TestDefaultTransportReusesFanOutConnections(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	round, fresh := 0, 0
+	e := newHTTPEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if !seen[r.RemoteAddr] {
+			seen[r.RemoteAddr] = true
+			if round > 0 {
+				fresh++
+			}
+		}
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond) // let the lists overlap
+		writeJSON(w, 200, `{"value":[{"name":"a"}]}`)
+	}), func(o *Options) { o.HTTPClient = nil }) // the default client, at a loopback endpoint
+	var subs []string
+	for i := range 3 * defaultMaxConcurrency {
+		subs = append(subs, fmt.Sprintf("sub%02d", i))
+	}
+	for r := range 3 {
+		mu.Lock()
+		round = r
+		mu.Unlock()
+		if _, err := e.c.ResourceGroupsAcross(context.Background(), subs, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fresh != 0 || len(seen) > defaultMaxConcurrency {
+		t.Fatalf("%d connections in all, %d opened after the first fan-out; want at most %d, all reused", len(seen), fresh, defaultMaxConcurrency)
+	}
+}
