@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/azmsi/azmsi/arm"
@@ -40,6 +42,11 @@ type Factory struct {
 	cred *identity.Credential
 	armc *arm.Client
 	log  *slog.Logger
+
+	// warm runs the start-up work that ARM() begins in the background;
+	// cancelWarm stops it and Close waits for it.
+	warm       sync.WaitGroup
+	cancelWarm context.CancelFunc
 }
 
 // NewFactory returns a Factory reading the real environment.
@@ -138,11 +145,40 @@ func (f *Factory) ARM() (*arm.Client, error) {
 		return nil, asFlagError(err)
 	}
 	f.armc = c
+	f.startWarmUp(cred, c.Cloud().Audience)
 	return c, nil
 }
 
-// Close releases the credential's background work.
+// startWarmUp overlaps the two slow steps before the first ARM answer, which
+// a command would otherwise do one after the other: asking the identity
+// endpoint for the ARM token (the command's first ARM request joins this
+// fetch through the credential's single-flight cache), and loading the
+// system root certificates, which Go does on the first TLS handshake by
+// parsing every file in /etc/ssl/certs (about 14 ms on a VM, the largest
+// part of a short command). Errors are left for the real calls to report.
+func (f *Factory) startWarmUp(cred *identity.Credential, audience string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancelWarm = cancel
+	f.warm.Add(1)
+	go func() {
+		defer f.warm.Done()
+		_, _ = cred.Token(ctx, audience)
+	}()
+	if f.HTTPClient == nil { // a caller's client brings its own roots
+		f.warm.Add(1)
+		go func() {
+			defer f.warm.Done()
+			_, _ = x509.SystemCertPool()
+		}()
+	}
+}
+
+// Close stops the warm-up and releases the credential's background work.
 func (f *Factory) Close() {
+	if f.cancelWarm != nil {
+		f.cancelWarm()
+	}
+	f.warm.Wait()
 	if f.cred != nil {
 		_ = f.cred.Close()
 	}
