@@ -61,7 +61,7 @@ func TestUpstreamDownServesCachedTokens(t *testing.T) {
 // (upstream down) leaves the cached token in service.
 func TestProactiveRefresh(t *testing.T) {
 	start := time.Now()
-	clk := newFakeClock(start)
+	clk := testenv.NewFakeClock(start)
 	emu := startEmulator(t, emulator.Options{Clock: clk.Now})
 	b := startBroker(t, emu.IMDSEndpoint(), Options{Upstream: identity.Options{Clock: clk}})
 	hc := testenv.LoopbackOnlyClient(nil)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 const (
@@ -19,7 +21,7 @@ const (
 type armEnv struct {
 	t      *testing.T
 	s      *Server
-	clk    *fakeClock
+	clk    *testenv.FakeClock
 	client *http.Client
 	base   string
 }

@@ -6,33 +6,15 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/azmsi/azmsi/internal/testenv"
 )
 
-// fakeClock is a settable clock for Options.Clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 11, 26, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock returns a manual clock for Options.Clock (pass its Now).
+func newFakeClock() *testenv.FakeClock {
+	return testenv.NewFakeClock(time.Date(2025, 11, 26, 12, 0, 0, 0, time.UTC))
 }
 
 // startIdentityServer starts an emulator closed at the end of the test.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 func TestTokenRequestShape(t *testing.T) {
@@ -160,7 +162,7 @@ func TestRetries(t *testing.T) {
 // maxCalls requests (the range the jittered backoff allows), spent no more
 // than the budget, and stopped only when the next wait (at most 1.2 × 25 s)
 // could no longer fit.
-func assertBudgetBound(t *testing.T, clock *fakeClock, budget time.Duration, calls, minCalls, maxCalls int) {
+func assertBudgetBound(t *testing.T, clock *testenv.FakeClock, budget time.Duration, calls, minCalls, maxCalls int) {
 	t.Helper()
 	el := clock.Elapsed()
 	if el > budget {

@@ -15,67 +15,16 @@ import (
 	"github.com/azmsi/azmsi/internal/testenv"
 )
 
-// fakeClock is the test Clock. In auto mode After advances time at once
-// (retry loops run instantly); otherwise timers fire on Advance.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	auto   bool
-	waits  []time.Duration
-	timers []fakeTimer
-}
-
-type fakeTimer struct {
-	at time.Time
-	ch chan time.Time
-}
-
 var epoch0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func newFakeClock(auto bool) *fakeClock { return &fakeClock{now: epoch0, auto: auto} }
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) After(d time.Duration) <-chan time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	f.waits = append(f.waits, d)
-	if f.auto {
-		f.now = f.now.Add(d)
-		ch <- f.now
-		return ch
+// newFakeClock returns the test Clock at epoch0. In auto mode After advances
+// time at once (retry loops run instantly); otherwise timers fire on Advance.
+func newFakeClock(auto bool) *testenv.FakeClock {
+	if auto {
+		return testenv.NewAutoClock(epoch0)
 	}
-	f.timers = append(f.timers, fakeTimer{f.now.Add(d), ch})
-	return ch
+	return testenv.NewFakeClock(epoch0)
 }
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-	kept := f.timers[:0]
-	for _, t := range f.timers {
-		if !t.at.After(f.now) {
-			t.ch <- f.now
-		} else {
-			kept = append(kept, t)
-		}
-	}
-	f.timers = kept
-}
-
-func (f *fakeClock) Waits() []time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]time.Duration(nil), f.waits...)
-}
-
-func (f *fakeClock) Elapsed() time.Duration { return f.Now().Sub(epoch0) }
 
 // makeJWT builds an unsigned compact JWS with the given payload claims.
 func makeJWT(claims map[string]any) string {
