@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 // bins holds the binaries built once for the package.
@@ -67,7 +69,7 @@ type emulatorProc struct {
 	cmd     *exec.Cmd
 	envFile string
 	env     map[string]string
-	stderr  *syncBuffer
+	stderr  *testenv.SyncBuffer
 	done    chan error
 }
 
@@ -80,9 +82,9 @@ func startEmulator(t *testing.T, dir string, args ...string) *emulatorProc {
 	all := append([]string{"emulator", "--imds-addr", "127.0.0.1:0", "--arm-addr", "127.0.0.1:0", "--env-file", envFile, "--delete-duration", "100ms"}, args...)
 	cmd := exec.Command(bins.azmsi, all...)
 	cmd.Env = baseEnv()
-	p := &emulatorProc{cmd: cmd, envFile: envFile, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p := &emulatorProc{cmd: cmd, envFile: envFile, stderr: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
-	cmd.Stdout = &syncBuffer{}
+	cmd.Stdout = &testenv.SyncBuffer{}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting the emulator: %v", err)
 	}

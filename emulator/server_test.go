@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -295,26 +294,8 @@ func TestEnv(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 func TestLoggingNeverShowsTokens(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.SyncBuffer
 	s := startIdentityServer(t, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	tok := getToken(t, s, "api-version=2018-02-01&resource="+armRes+"&client_id="+conClientID).json(t)["access_token"].(string)
 	doRequest(t, s, "GET", s.ARMEndpoint()+"/subscriptions?api-version=2022-12-01", map[string]string{"Authorization": "Bearer " + tok}, "")

@@ -8,9 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 const canary = "eyJCANARY.c2VjcmV0LXRva2VuLXZhbHVl.c2ln"
@@ -49,28 +50,10 @@ func TestTokenFormattingRedacts(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestCanaryNeverLeaks drives successes, retries, refresh failures and
 // malformed answers that all carry the canary, and checks logs and errors.
 func TestCanaryNeverLeaks(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var errs []string
 	bodies := []struct {

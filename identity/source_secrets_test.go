@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 // TestHostSecretsNeverLeak drives every secret-bearing host through
@@ -30,7 +32,7 @@ func TestHostSecretsNeverLeak(t *testing.T) {
 			writeJSON(w, 401, `{"error":"unauthorized","error_description":"`+secret+`"}`)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var outputs []string
 	check := func(c *Credential) {
