@@ -76,24 +76,7 @@ func newTLSEnv(t *testing.T, h http.Handler, mod func(*Options)) *testEnv {
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	env := &testEnv{srv: srv, cred: &fakeCred{}, sleep: &sleeper{}, logs: &bytes.Buffer{}}
-	o := Options{
-		Credential: env.cred,
-		Endpoint:   srv.URL,
-		HTTPClient: testenv.LoopbackOnlyClient(caPEM),
-		Sleep:      env.sleep.sleep,
-		Logger:     slog.New(slog.NewTextHandler(&lockedWriter{b: env.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Getenv:     func(string) string { return "" },
-	}
-	if mod != nil {
-		mod(&o)
-	}
-	c, err := New(o)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	env.c = c
-	return env
+	return startEnv(t, srv, testenv.LoopbackOnlyClient(caPEM), false, mod)
 }
 
 // newHTTPEnv is the plain-HTTP loopback variant.
@@ -101,12 +84,19 @@ func newHTTPEnv(t *testing.T, h http.Handler, mod func(*Options)) *testEnv {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	return startEnv(t, srv, testenv.LoopbackOnlyClient(nil), true, mod)
+}
+
+// startEnv builds a Client for srv with a fake credential, a recording
+// sleeper and debug logs captured in env.logs; mod adjusts the Options.
+func startEnv(t *testing.T, srv *httptest.Server, hc *http.Client, insecureLoopback bool, mod func(*Options)) *testEnv {
+	t.Helper()
 	env := &testEnv{srv: srv, cred: &fakeCred{}, sleep: &sleeper{}, logs: &bytes.Buffer{}}
 	o := Options{
 		Credential:            env.cred,
 		Endpoint:              srv.URL,
-		HTTPClient:            testenv.LoopbackOnlyClient(nil),
-		AllowInsecureLoopback: true,
+		HTTPClient:            hc,
+		AllowInsecureLoopback: insecureLoopback,
 		Sleep:                 env.sleep.sleep,
 		Logger:                slog.New(slog.NewTextHandler(&lockedWriter{b: env.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Getenv:                func(string) string { return "" },
