@@ -128,10 +128,7 @@ func TestDoctorFailures(t *testing.T) {
 		notContains(t, r.stdout, "stale-header-value")
 	})
 	t.Run("identity not assigned", func(t *testing.T) {
-		e := startHost(t, emulator.HostAppService)
-		r := e.run(t, "doctor", "--client-id", "44444444-4444-4444-4444-444444444444")
-		wantCode(t, r, ExitError)
-		contains(t, r.stdout, "identity not assigned")
+		wantDoctorNotAssigned(t, emulator.HostAppService)
 	})
 	t.Run("thumbprint mismatch", func(t *testing.T) {
 		e := startHost(t, emulator.HostServiceFabric)
@@ -152,11 +149,18 @@ func TestDoctorFailures(t *testing.T) {
 		contains(t, r.stdout, "AZMSI_ARC_KEY_DIR")
 	})
 	t.Run("arc user-assigned unknown", func(t *testing.T) {
-		e := startHost(t, emulator.HostArc)
-		r := e.run(t, "doctor", "--client-id", "44444444-4444-4444-4444-444444444444")
-		wantCode(t, r, ExitError)
-		contains(t, r.stdout, "identity not assigned")
+		wantDoctorNotAssigned(t, emulator.HostArc)
 	})
+}
+
+// wantDoctorNotAssigned runs doctor on host for a client ID the host does not
+// have and wants the "identity not assigned" diagnosis with a failing exit.
+func wantDoctorNotAssigned(t *testing.T, host string) {
+	t.Helper()
+	e := startHost(t, host)
+	r := e.run(t, "doctor", "--client-id", "44444444-4444-4444-4444-444444444444")
+	wantCode(t, r, ExitError)
+	contains(t, r.stdout, "identity not assigned")
 }
 
 var (
