@@ -201,6 +201,13 @@ func TestRetriesBoundedByBudget(t *testing.T) {
 				t.Fatalf("err = %v, want *AuthError 500", err)
 			}
 			assertBudgetBound(t, clock, cmp.Or(tt.budget, defaultRetryBudget), int(srv.count.Load()), tt.minCalls, tt.maxCalls)
+			// The error says the failure persisted, and what to do.
+			if ae.Attempts != int(srv.count.Load()) {
+				t.Errorf("AuthError.Attempts = %d, the endpoint saw %d requests", ae.Attempts, srv.count.Load())
+			}
+			if want := fmt.Sprintf("on all %d attempts", ae.Attempts); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "RetryBudget") {
+				t.Errorf("error %q does not say %q and how to give it more time", err, want)
+			}
 		})
 	}
 }

@@ -26,6 +26,7 @@ type AuthError struct {
 	RequestID   string // x-ms-request-id response header, if any
 	ID          ID     // the identity requested
 	Resource    string
+	Attempts    int // requests sent before giving up (1 when the status is not retried)
 
 	host        string // "VM", "app", … for messages
 	unavailable bool   // also matches ErrUnavailable
@@ -58,6 +59,9 @@ func (e *AuthError) Error() string {
 		return fmt.Sprintf("%s rejected the request as not coming from a metadata client (%s); something between this program and the endpoint strips the Metadata header", e.Source, wire)
 	case e.StatusCode == 403 || e.StatusCode == 401:
 		return fmt.Sprintf("%s refused a token for resource %q to %s identity (%s)", e.Source, e.Resource, e.ID, wire)
+	}
+	if e.Attempts > 1 {
+		return fmt.Sprintf("%s failed to issue a token for resource %q to %s identity (%s) on all %d attempts; the endpoint kept failing: try again later, or give the credential a larger retry budget (Options.RetryBudget)", e.Source, e.Resource, e.ID, wire, e.Attempts)
 	}
 	return fmt.Sprintf("%s failed to issue a token for resource %q to %s identity (%s)", e.Source, e.Resource, e.ID, wire)
 }

@@ -67,6 +67,7 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 		RequestID:  sanitize(c.redactSecrets(ex.header.Get("x-ms-request-id")), 64),
 		ID:         c.id,
 		Resource:   resource,
+		Attempts:   ex.tries,
 		host:       c.src.hostNoun(),
 	}
 	var w wireError

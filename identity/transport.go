@@ -27,6 +27,7 @@ type exchange struct {
 	header http.Header
 	body   []byte
 	url    string // request URL, for messages (holds no secret: selectors and resource only)
+	tries  int    // attempts send made before returning this exchange
 }
 
 // newHTTPClient builds the default client: no proxy (IMDS must not be
@@ -100,6 +101,7 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 			}
 			var ok bool
 			if delay, ok = pol.statusDelay(ex.status, failures, ex.header, c.clock.Now()); !ok {
+				ex.tries = attempt
 				return ex, nil
 			}
 		}
@@ -107,6 +109,7 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 			if err != nil {
 				return nil, c.brokenError(err, attempt, fmt.Sprintf("retry budget of %s spent", c.budget))
 			}
+			ex.tries = attempt
 			return ex, nil
 		}
 		if err := sleep(ctx, c.clock, delay); err != nil {
