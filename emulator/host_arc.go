@@ -131,14 +131,8 @@ func (s *Server) arcHandler(keys *arcKeys) http.Handler {
 			tokenErr(w, http.StatusUnauthorized, "unauthorized", "The Authorization header does not hold the content of a key file issued by a challenge")
 			return
 		}
-		resource := q.Get("resource")
-		if strings.TrimSpace(resource) == "" {
-			tokenErr(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
-			return
-		}
-		sel, val, bad := singleSelector(q, selectors...)
-		if bad != "" {
-			tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+		resource, sel, val, ok := resourceAndSelector(w, q)
+		if !ok {
 			return
 		}
 		id, tok, status, desc := s.issue(sel, val, resource, false)

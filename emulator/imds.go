@@ -135,6 +135,23 @@ func imdsTokenQuery(w http.ResponseWriter, r *http.Request, valid func(string) b
 // selectors are the query parameters that pick a user-assigned identity.
 var selectors = []string{"client_id", "object_id", "msi_res_id", "mi_res_id"}
 
+// resourceAndSelector reads the resource and the one optional identity
+// selector of an IMDS-style token query (IMDS and Arc), answering 400 in the
+// IMDS error shape when either is wrong.
+func resourceAndSelector(w http.ResponseWriter, q url.Values) (resource, selName, selValue string, ok bool) {
+	resource = q.Get("resource")
+	if strings.TrimSpace(resource) == "" {
+		tokenErr(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
+		return "", "", "", false
+	}
+	selName, selValue, bad := singleSelector(q, selectors...)
+	if bad != "" {
+		tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+		return "", "", "", false
+	}
+	return resource, selName, selValue, true
+}
+
 // serveToken implements GET /metadata/identity/oauth2/token (protocols.md §3,
 // §14, §18): header checks, api-version, resource, selector, then a token
 // from the cache or freshly minted.
@@ -146,14 +163,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	resource := q.Get("resource")
-	if strings.TrimSpace(resource) == "" {
-		tokenErr(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
-		return
-	}
-	selName, selValue, bad := singleSelector(q, selectors...)
-	if bad != "" {
-		tokenErr(w, http.StatusBadRequest, "invalid_request", bad)
+	resource, selName, selValue, ok := resourceAndSelector(w, q)
+	if !ok {
 		return
 	}
 	id, tok, status, desc := s.issue(selName, selValue, resource, strings.EqualFold(q.Get("bypass_cache"), "true"))
