@@ -8,6 +8,26 @@ import (
 	"time"
 )
 
+// The token cache: one entry per resource, read without locks.
+//
+// Invariants:
+//   - c.entries only grows, by copy-on-write under c.mu: a published map is
+//     never written, so lookup reads it with one atomic load and no lock.
+//   - An entry, once published, stays the entry of its resource; its token
+//     pointer (e.tok) is replaced whole, never mutated, so readers see a
+//     complete token or none.
+//   - At most one fetch per entry is in flight: e.call is set and cleared
+//     under e.mu, and e.busy mirrors it so the hot path can skip e.mu.
+//   - A fetch is started only under c.mu with c.closed false and counted in
+//     c.wg before c.mu is released, so Close (which sets closed under c.mu,
+//     then waits on c.wg) never misses one.
+//   - e.failures and e.nextTry change only when a fetch ends, under e.mu;
+//     nextTry (read lock-free) delays background refreshes after failures.
+//
+// Lock order: e.mu before c.mu (startFetch takes c.mu while holding e.mu).
+// Nothing takes e.mu while holding c.mu, and no lock is held across I/O or
+// while waiting for a fetch.
+
 // expiryMargin: a token with less validity than this is treated as expired
 // and fetched synchronously (a request with it could fail in flight).
 const expiryMargin = 30 * time.Second

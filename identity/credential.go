@@ -5,18 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// envPodIdentityHost overrides the IMDS base URL, as in the Python SDKs
-// (protocols.md §2.3).
-const envPodIdentityHost = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
 
 const (
 	defaultDialTimeout = 500 * time.Millisecond
@@ -102,6 +98,24 @@ type realClock struct{}
 func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
+// newHTTPClient builds the default client: no proxy (IMDS must not be
+// proxied), a short dial timeout so a missing endpoint fails fast, no
+// response-header timeout (IMDS may take seconds on a cache miss; the
+// caller's ctx and the retry budget bound that), no redirects.
+func newHTTPClient(dialTimeout time.Duration) (*http.Client, *http.Transport) {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		Proxy:               nil,
+		DialContext:         d.DialContext,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+	return &http.Client{Transport: t, CheckRedirect: noRedirect}, t
+}
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // TokenOptions adjusts one Token call.
 type TokenOptions struct {
 	// ForceRefresh skips the cache and replaces the cached token, e.g.
@@ -117,7 +131,7 @@ type Credential struct {
 	client    *http.Client
 	transport *http.Transport // own transport, nil when Options.HTTPClient was given
 	clock     Clock
-	now       func() time.Time // the cached-token check's clock: wallNow for the real clock, else clock.Now
+	now       func() time.Time // the cached-token check's clock: time.Now for the real clock, else clock.Now
 	budget    time.Duration
 	waitReady time.Duration // Options.WaitReady
 	log       *slog.Logger
@@ -161,7 +175,7 @@ func New(o Options) (*Credential, error) {
 		c.clock = realClock{}
 		// A direct function value, not the interface: the hit path of
 		// Token is a map lookup and one clock read.
-		c.now = wallNow
+		c.now = time.Now
 	} else {
 		c.now = c.clock.Now
 	}
@@ -196,59 +210,6 @@ func New(o Options) (*Credential, error) {
 	return c, nil
 }
 
-// selectSource picks the managed-identity protocol: Options.Host, else
-// detection (detect.go); IMDS resolves its endpoint here.
-func selectSource(o Options, getenv func(string) string) (source, error) {
-	host, hostReason, err := chooseHost(o, getenv)
-	if err != nil {
-		return nil, err
-	}
-	if host != HostIMDS {
-		return hostSource(host, hostReason, o, getenv)
-	}
-	endpoint, reason := o.Endpoint, "Options.Endpoint"
-	if endpoint == "" {
-		if v := strings.TrimSpace(getenv(envPodIdentityHost)); v != "" {
-			endpoint, reason = v, "$"+envPodIdentityHost
-		} else {
-			endpoint, reason = defaultIMDSEndpoint, "no managed-identity environment variable set: Azure VM IMDS at its default address"
-		}
-	}
-	if src, ok, err := unixSocketSource(endpoint, reason); ok {
-		if err != nil {
-			return nil, fmt.Errorf("identity: endpoint %q (from %s) %v", endpoint, reason, err)
-		}
-		return src, nil
-	}
-	base, err := normalizeEndpoint(endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("identity: endpoint %q (from %s) %v; expected a base URL such as http://127.0.0.1:8079", endpoint, reason, err)
-	}
-	return &imdsSource{endpoint: base, reason: reason}, nil
-}
-
-// normalizeEndpoint validates a base URL and drops a trailing slash.
-func normalizeEndpoint(s string) (string, error) {
-	if !strings.Contains(s, "://") {
-		return "", errors.New("has no scheme: it must start with http:// or https://")
-	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return "", errors.New("is not a URL")
-	case !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https"):
-		return "", errors.New("must use http or https")
-	case u.Host == "" || u.Hostname() == "":
-		return "", errors.New("has no host")
-	case u.User != nil:
-		return "", errors.New("must not carry user info")
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", errors.New("must not have a query or fragment")
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
 // Token returns a token for scopeOrResource ("https://x/.default" or
 // "https://x"), from the cache when it is fresh enough.
 func (c *Credential) Token(ctx context.Context, scopeOrResource string) (Token, error) {
@@ -265,8 +226,8 @@ func (c *Credential) Token(ctx context.Context, scopeOrResource string) (Token, 
 // cancelling the fetch for the others.
 func (c *Credential) TokenWithOptions(ctx context.Context, scopeOrResource string, o TokenOptions) (Token, error) {
 	// Fast path: a resource already in the cache was validated by
-	// ScopeToResource when it was stored, so its separator scan (a third of
-	// a cached call, bench: BenchmarkCachedToken) is needed only on a miss.
+	// ScopeToResource when it was stored, so its separator scan (a large
+	// share of a cached call: bench/NOTES.md) is needed only on a miss.
 	// TrimSuffix is the same single trim ScopeToResource does.
 	resource := strings.TrimSuffix(scopeOrResource, "/.default")
 	var e *entry
@@ -329,23 +290,3 @@ func (c *Credential) String() string {
 
 // Format keeps every fmt verb on String.
 func (c *Credential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
-
-func (c *Credential) endpoint() string { return c.src.info().Endpoint }
-
-// acquire runs one token acquisition: request with retries, then mapping
-// and checks.
-func (c *Credential) acquire(ctx context.Context, resource string) (Token, error) {
-	build := func(ctx context.Context) (*http.Request, error) {
-		return c.src.tokenRequest(ctx, resource, c.id)
-	}
-	ex, err := c.send(ctx, build, c.src.retryPolicy())
-	if err != nil {
-		return Token{}, err
-	}
-	if ch, ok := c.src.(challenger); ok {
-		if ex, err = c.answerChallenge(ctx, ch, ex, build); err != nil {
-			return Token{}, err
-		}
-	}
-	return c.tokenFromExchange(ex, resource, c.clock.Now())
-}

@@ -17,6 +17,19 @@ type appServiceSource struct {
 	reason   string
 }
 
+// newAppServiceSource reads IDENTITY_ENDPOINT and the secret IDENTITY_HEADER.
+func newAppServiceSource(h hostEnv) (source, error) {
+	ep, err := h.endpoint(envIdentityEndpoint, "")
+	if err != nil {
+		return nil, err
+	}
+	sec, err := h.secret(envIdentityHeader)
+	if err != nil {
+		return nil, err
+	}
+	return &appServiceSource{endpoint: ep, secret: sec, reason: h.reason}, nil
+}
+
 func (s *appServiceSource) info() SourceInfo {
 	return SourceInfo{Name: hostDisplayName[HostAppService], Host: HostAppService, Endpoint: s.endpoint, Reason: s.reason}
 }

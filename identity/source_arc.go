@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 )
@@ -34,6 +35,41 @@ type arcSource struct {
 	lastKey atomic.Pointer[string] // the key last read, only to redact echoes of it
 }
 
+// newArcSource reads IDENTITY_ENDPOINT (default the agent's local address)
+// and the key folder: Options.ArcKeyDir, else $AZMSI_ARC_KEY_DIR, else the
+// platform's.
+func newArcSource(h hostEnv) (source, error) {
+	ep, err := h.endpoint(envIdentityEndpoint, defaultArcEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	dir := h.opts.ArcKeyDir
+	if dir == "" {
+		dir = h.env(EnvArcKeyDir)
+	}
+	if dir == "" {
+		dir = defaultArcKeyDir(h.getenv)
+	}
+	if dir != "" && !filepath.IsAbs(dir) {
+		return nil, fmt.Errorf("identity: the Azure Arc key folder %q must be an absolute path", dir)
+	}
+	return &arcSource{endpoint: ep, keyDir: dir, reason: h.reason}, nil
+}
+
+// defaultArcKeyDir is the platform's Arc token folder, "" where Arc does not
+// exist.
+func defaultArcKeyDir(getenv func(string) string) string {
+	switch runtime.GOOS {
+	case "linux":
+		return "/var/opt/azcmagent/tokens"
+	case "windows":
+		if pd := getenv("ProgramData"); pd != "" {
+			return filepath.Join(pd, "AzureConnectedMachineAgent", "Tokens")
+		}
+	}
+	return ""
+}
+
 func (s *arcSource) secrets() []string {
 	if k := s.lastKey.Load(); k != nil {
 		return []string{*k}
@@ -51,19 +87,6 @@ func (s *arcSource) retryPolicy() retryPolicy { return hostRetryPolicy() }
 
 func (s *arcSource) tokenRequest(ctx context.Context, resource string, id ID) (*http.Request, error) {
 	return newGet(ctx, s.endpoint, tokenQuery(arcAPIVersion, resource, id, imdsSelectors), "Metadata", "true")
-}
-
-// challenger is implemented by sources whose first answer is a challenge
-// (Arc's 401). answer reads the challenge and returns the Authorization
-// header value for the second request; it is a secret.
-type challenger interface {
-	answer(ex *exchange) (authorization string, err error)
-}
-
-// echoChecker is implemented by sources that must see the requested
-// selector echoed in the token response.
-type echoChecker interface {
-	checkEcho(id ID, r tokenResponse) error
 }
 
 // answer validates the realm and reads the key file (rules in readArcKey).
@@ -209,34 +232,4 @@ func (s *arcSource) checkEcho(id ID, r tokenResponse) error {
 		return fmt.Errorf("identity: Azure Arc did not confirm the requested user-assigned identity (%s): the token response's %s is %s; the agent may not support user-assigned identities", id, field, sanitize(got, 200))
 	}
 	return nil
-}
-
-// answerChallenge runs the second round trip of a challenger source after
-// the first exchange ex: anything but a 401 is returned as is (an error
-// status is mapped by tokenFromExchange), except a premature 200, which
-// would mean the endpoint skipped the proof of local access.
-func (c *Credential) answerChallenge(ctx context.Context, ch challenger, ex *exchange, build func(context.Context) (*http.Request, error)) (*exchange, error) {
-	name := c.src.info().Name
-	if looksForeign(ex) {
-		return ex, nil
-	}
-	switch ex.status {
-	case http.StatusUnauthorized:
-	case http.StatusOK:
-		return nil, fmt.Errorf("identity: %s at %s answered 200 without the expected 401 challenge; refusing a token from an endpoint that does not check local access", name, c.endpoint())
-	default:
-		return ex, nil
-	}
-	auth, err := ch.answer(ex)
-	if err != nil {
-		return nil, err
-	}
-	return c.send(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := build(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", auth)
-		return req, nil
-	}, c.src.retryPolicy())
 }

@@ -15,6 +15,15 @@ type cloudShellSource struct {
 	reason   string
 }
 
+// newCloudShellSource reads MSI_ENDPOINT; Cloud Shell sends no secret.
+func newCloudShellSource(h hostEnv) (source, error) {
+	ep, err := h.endpoint(envMSIEndpoint, "")
+	if err != nil {
+		return nil, err
+	}
+	return &cloudShellSource{endpoint: ep, reason: h.reason}, nil
+}
+
 func (s *cloudShellSource) info() SourceInfo {
 	return SourceInfo{Name: hostDisplayName[HostCloudShell], Host: HostCloudShell, Endpoint: s.endpoint, Reason: s.reason}
 }

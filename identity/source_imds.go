@@ -2,9 +2,14 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 )
+
+// envPodIdentityHost overrides the IMDS base URL, as in the Python SDKs
+// (protocols.md §2.3).
+const envPodIdentityHost = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
 
 // defaultIMDSEndpoint is the Azure Instance Metadata Service. It is reached
 // only when neither Options.Endpoint nor AZURE_POD_IDENTITY_AUTHORITY_HOST is
@@ -23,6 +28,32 @@ const (
 type imdsSource struct {
 	endpoint string // base URL without trailing slash
 	reason   string
+}
+
+// newIMDSSource resolves the IMDS base URL: Options.Endpoint, else
+// $AZURE_POD_IDENTITY_AUTHORITY_HOST, else the default address; a unix://
+// endpoint is reached through that socket (source_unix.go). The reason
+// says which, whatever chose IMDS.
+func newIMDSSource(h hostEnv) (source, error) {
+	endpoint, reason := h.opts.Endpoint, "Options.Endpoint"
+	if endpoint == "" {
+		if v := h.env(envPodIdentityHost); v != "" {
+			endpoint, reason = v, "$"+envPodIdentityHost
+		} else {
+			endpoint, reason = defaultIMDSEndpoint, "no managed-identity environment variable set: Azure VM IMDS at its default address"
+		}
+	}
+	if src, ok, err := unixSocketSource(endpoint, reason); ok {
+		if err != nil {
+			return nil, fmt.Errorf("identity: endpoint %q (from %s) %v", endpoint, reason, err)
+		}
+		return src, nil
+	}
+	base, err := normalizeEndpoint(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("identity: endpoint %q (from %s) %v; expected a base URL such as http://127.0.0.1:8079", endpoint, reason, err)
+	}
+	return &imdsSource{endpoint: base, reason: reason}, nil
 }
 
 func (s *imdsSource) info() SourceInfo {

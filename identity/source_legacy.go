@@ -21,6 +21,24 @@ type msi2017Source struct {
 	reason          string
 }
 
+// newMSI2017Source reads MSI_ENDPOINT, the secret MSI_SECRET and, on Azure
+// ML, DEFAULT_IDENTITY_CLIENT_ID.
+func newMSI2017Source(h hostEnv) (source, error) {
+	ep, err := h.endpoint(envMSIEndpoint, "")
+	if err != nil {
+		return nil, err
+	}
+	sec, err := h.secret(envMSISecret)
+	if err != nil {
+		return nil, err
+	}
+	s := &msi2017Source{host: h.host, endpoint: ep, secret: sec, reason: h.reason}
+	if h.host == HostAzureML {
+		s.defaultClientID = h.env(envMLDefaultClient)
+	}
+	return s, nil
+}
+
 func (s *msi2017Source) info() SourceInfo {
 	return SourceInfo{Name: hostDisplayName[s.host], Host: s.host, Endpoint: s.endpoint, Reason: s.reason}
 }

@@ -32,6 +32,31 @@ type serviceFabricSource struct {
 	reason     string
 }
 
+// newServiceFabricSource reads the https IDENTITY_ENDPOINT, the secret
+// IDENTITY_HEADER and the certificate pin IDENTITY_SERVER_THUMBPRINT.
+func newServiceFabricSource(h hostEnv) (source, error) {
+	ep, err := h.endpoint(envIdentityEndpoint, "")
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(ep, "https://") {
+		return nil, fmt.Errorf("identity: the Service Fabric endpoint %q must use HTTPS", ep)
+	}
+	sec, err := h.secret(envIdentityHeader)
+	if err != nil {
+		return nil, err
+	}
+	tp := h.env(envSFThumbprint)
+	if tp == "" {
+		return nil, fmt.Errorf("identity: Service Fabric needs %s, which is not set", envSFThumbprint)
+	}
+	pin, err := parseThumbprint(tp)
+	if err != nil {
+		return nil, err
+	}
+	return &serviceFabricSource{endpoint: ep, secret: sec, thumbprint: pin, reason: h.reason}, nil
+}
+
 func (s *serviceFabricSource) info() SourceInfo {
 	return SourceInfo{Name: hostDisplayName[HostServiceFabric], Host: HostServiceFabric, Endpoint: s.endpoint, Reason: s.reason}
 }
@@ -65,13 +90,6 @@ func parseThumbprint(v string) ([20]byte, error) {
 	}
 	copy(out[:], b)
 	return out, nil
-}
-
-// clientTuner is implemented by sources that need their own transport.
-// tune receives the credential's transport (own, or the caller's) and
-// returns the client and transport to use instead.
-type clientTuner interface {
-	tune(base *http.Transport) (*http.Client, *http.Transport)
 }
 
 // tune clones base into a dedicated transport (its own connection pool, so
