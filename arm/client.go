@@ -1,7 +1,6 @@
 package arm
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // EnvEndpoint names the environment variable that overrides the ARM endpoint
@@ -53,12 +54,10 @@ type Options struct {
 	// Retry-After. Default 5s.
 	PollInterval time.Duration
 
-	// Sleep waits d or until ctx is done, returning ctx.Err() in that case.
-	// nil: a real timer. Tests inject a recorder so that nothing sleeps.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Now returns the current time (Retry-After dates, log durations).
-	// nil: time.Now.
-	Now func() time.Time
+	// Clock times retry and poll waits, Retry-After dates and the durations
+	// in the debug log. nil: the wall clock. Tests inject a fake so that
+	// nothing sleeps.
+	Clock Clock
 
 	// Logger receives one debug record per HTTP attempt. nil: discard.
 	// Tokens never appear in its output.
@@ -70,6 +69,10 @@ type Options struct {
 	// MaxConcurrency bounds ResourceGroupsAcross. Default 8.
 	MaxConcurrency int
 }
+
+// Clock is the time seam: Now and After behave as time.Now and time.After.
+// It is the same interface as identity.Clock, so one fake drives both.
+type Clock = azhttp.Clock
 
 // Client talks to ARM. It is safe for concurrent use.
 type Client struct {
@@ -83,8 +86,7 @@ type Client struct {
 	maxRetries                        int
 	baseDelay, maxDelay, maxRetryAfer time.Duration
 	pollInterval                      time.Duration
-	sleep                             func(context.Context, time.Duration) error
-	now                               func() time.Time
+	clock                             Clock
 	log                               *slog.Logger
 	userAgent                         string
 	maxConc                           int
@@ -137,10 +139,9 @@ func New(o Options) (*Client, error) {
 		maxDelay:     o.RetryMaxDelay,
 		maxRetryAfer: o.MaxRetryAfter,
 		pollInterval: o.PollInterval,
-		sleep:        o.Sleep,
-		now:          o.Now,
+		clock:        o.Clock,
 		log:          o.Logger,
-		userAgent:    "azmsi/" + version(),
+		userAgent:    azhttp.UserAgent(),
 		maxConc:      o.MaxConcurrency,
 	}
 	if u, err := url.Parse(cloud.Endpoint); err == nil {
@@ -170,11 +171,8 @@ func New(o Options) (*Client, error) {
 	if c.pollInterval <= 0 {
 		c.pollInterval = defaultPollInterval
 	}
-	if c.sleep == nil {
-		c.sleep = sleepCtx
-	}
-	if c.now == nil {
-		c.now = time.Now
+	if c.clock == nil {
+		c.clock = azhttp.RealClock{}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -209,20 +207,6 @@ var sharedTransport = sync.OnceValue(func() *http.Transport {
 	}
 	return t
 })
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // parseEndpoint checks that a bearer token may be sent to endpoint.
 func parseEndpoint(endpoint string, insecureLoopback bool) (*url.URL, error) {
@@ -307,7 +291,7 @@ func hasScheme(s string) bool {
 func (c *Client) sameOrigin(raw, what string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("arm: %s %q is not an absolute URL", what, truncate(raw, 200))
+		return nil, fmt.Errorf("arm: %s %q is not an absolute URL", what, azhttp.Clip(raw, 200))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("arm: %s %q carries user info; refusing to follow it", what, u.Redacted())
@@ -330,11 +314,4 @@ func (c *Client) sameOrigin(raw, what string) (*url.URL, error) {
 	}
 	u.Fragment = ""
 	return u, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

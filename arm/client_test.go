@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/azmsi/azmsi/identity"
 )
 
 func TestCloudByName(t *testing.T) {
@@ -132,7 +130,7 @@ func TestRequestHeadersAndAudience(t *testing.T) {
 		if id := r.Header.Get("x-ms-client-request-id"); !uuidV4.MatchString(id) {
 			t.Errorf("x-ms-client-request-id %q is not a v4 UUID", id)
 		}
-		if ua := r.Header.Get("User-Agent"); ua != "azmsi/"+identity.Version+" mytool/1.0" {
+		if ua := r.Header.Get("User-Agent"); ua != "azmsi/dev mytool/1.0" {
 			t.Errorf("User-Agent = %q", ua)
 		}
 		if r.Header.Get("Accept") != "application/json" {

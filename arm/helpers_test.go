@@ -37,14 +37,17 @@ func (f *fakeCred) ARMToken(_ context.Context, resource string, force bool) (Acc
 	return AccessToken{Token: canary + strconv.Itoa(f.forced), ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
-// sleeper records requested waits instead of sleeping.
+// sleeper is a Clock that records requested waits and ends each at once
+// instead of sleeping; Now is the wall clock.
 type sleeper struct {
 	mu     sync.Mutex
 	waits  []time.Duration
-	before func(n int) // called with the number of waits so far, before returning
+	before func(n int) // called with the number of waits so far, before the wait ends
 }
 
-func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
+func (s *sleeper) Now() time.Time { return time.Now() }
+
+func (s *sleeper) After(d time.Duration) <-chan time.Time {
 	s.mu.Lock()
 	s.waits = append(s.waits, d)
 	n := len(s.waits)
@@ -52,7 +55,9 @@ func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
 	if s.before != nil {
 		s.before(n)
 	}
-	return ctx.Err()
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
 }
 
 func (s *sleeper) got() []time.Duration {
@@ -97,7 +102,7 @@ func startEnv(t *testing.T, srv *httptest.Server, hc *http.Client, insecureLoopb
 		Endpoint:              srv.URL,
 		HTTPClient:            hc,
 		AllowInsecureLoopback: insecureLoopback,
-		Sleep:                 env.sleep.sleep,
+		Clock:                 env.sleep,
 		Logger:                slog.New(slog.NewTextHandler(&lockedWriter{b: env.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Getenv:                func(string) string { return "" },
 	}

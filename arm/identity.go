@@ -7,9 +7,6 @@ import (
 	"github.com/azmsi/azmsi/identity"
 )
 
-// version is the azmsi release sent in the User-Agent.
-func version() string { return identity.Version }
-
 // FromIdentity adapts a managed-identity credential to TokenCredential.
 // The identity package caches tokens; forceRefresh bypasses that cache.
 func FromIdentity(c *identity.Credential) TokenCredential {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // Pager walks an ARM list across nextLink pages.
@@ -73,7 +75,7 @@ func (p *Pager[T]) NextPage(ctx context.Context) ([]T, error) {
 		return pg.Value, nil
 	}
 	if p.visited[linkKey(nu)] {
-		p.err = fmt.Errorf("arm: the server returned nextLink %s a second time; stopping instead of looping forever", truncate(nu.String(), 300))
+		p.err = fmt.Errorf("arm: the server returned nextLink %s a second time; stopping instead of looping forever", azhttp.Clip(nu.String(), 300))
 		return pg.Value, nil
 	}
 	p.next = nu

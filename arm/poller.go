@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // Poller follows an ARM long-running operation (async-operations rules,
@@ -62,7 +64,7 @@ func (c *Client) PollerFromResponse(resp *Response) (*Poller, error) {
 }
 
 func (p *Poller) setDelay(h http.Header) {
-	if d, ok := retryAfter(h, p.c.now(), p.c.maxRetryAfer); ok {
+	if d, ok := azhttp.RetryAfter(h, p.c.clock.Now(), p.c.maxRetryAfer); ok {
 		p.delay = d
 	} else {
 		p.delay = p.c.pollInterval
@@ -190,7 +192,7 @@ func (p *Poller) final(ctx context.Context, status *Response) (*Response, error)
 // Wait polls until the operation ends or ctx is done.
 func (p *Poller) Wait(ctx context.Context) (*Response, error) {
 	for !p.done {
-		if err := p.c.sleep(ctx, p.delay); err != nil {
+		if err := azhttp.Sleep(ctx, p.c.clock, p.delay); err != nil {
 			return nil, fmt.Errorf("arm: waiting for the operation: %w", err)
 		}
 		if err := ctx.Err(); err != nil {

@@ -3,8 +3,6 @@ package arm
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // MaxBodyBytes caps how much of a response body is read.
@@ -81,7 +81,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 			if retries < c.maxRetries && retryableTransportError(ctx, method, rerr) {
 				d := backoff(retries, c.baseDelay, c.maxDelay, nil)
 				retries++
-				if err := c.sleep(ctx, d); err != nil {
+				if err := azhttp.Sleep(ctx, c.clock, d); err != nil {
 					return nil, fmt.Errorf("arm: %s %s: %w (while waiting to retry after: %v)", method, target, err, rerr)
 				}
 				continue
@@ -102,12 +102,12 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		}
 		force = false
 		if retries < c.maxRetries && retryableStatus(method, resp.StatusCode, resp.Header) {
-			d, ok := retryAfter(resp.Header, c.now(), c.maxRetryAfer)
+			d, ok := azhttp.RetryAfter(resp.Header, c.clock.Now(), c.maxRetryAfer)
 			if !ok {
 				d = backoff(retries, c.baseDelay, c.maxDelay, nil)
 			}
 			retries++
-			if err := c.sleep(ctx, d); err != nil {
+			if err := azhttp.Sleep(ctx, c.clock, d); err != nil {
 				return nil, fmt.Errorf("arm: %s %s: %w (while waiting to retry a %d)", method, target, err, resp.StatusCode)
 			}
 			continue
@@ -147,22 +147,22 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	if err != nil {
 		return nil, &permanentError{fmt.Errorf("building request: %w", err)}
 	}
-	reqID := newUUID()
+	reqID := azhttp.NewRequestID()
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("x-ms-client-request-id", reqID)
+	req.Header.Set(azhttp.HeaderClientRequestID, reqID)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	debug := c.log.Enabled(ctx, slog.LevelDebug) // per attempt: build the trace line only when it is wanted
-	start := c.now()
+	start := c.clock.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if debug {
 			c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "attempt", attempt,
 				"client_request_id", reqID, "authorization", redactedAuth, "error", scrub(err.Error(), token),
-				"duration", c.now().Sub(start))
+				"duration", c.clock.Now().Sub(start))
 		}
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	}
 	if debug {
 		c.log.DebugContext(ctx, "arm request", "method", method, "url", target, "status", resp.StatusCode,
-			"attempt", attempt, "duration", c.now().Sub(start), "request_id", scrub(resp.Header.Get("x-ms-request-id"), token),
+			"attempt", attempt, "duration", c.clock.Now().Sub(start), "request_id", scrub(resp.Header.Get("x-ms-request-id"), token),
 			"client_request_id", reqID, "authorization", redactedAuth)
 	}
 	if err != nil {
@@ -185,22 +185,3 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 // redactedAuth shows in the debug log that a bearer token was sent,
 // without revealing it.
 const redactedAuth = "Bearer <redacted>"
-
-// newUUID returns a random (version 4) UUID from crypto/rand.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥1.24 panics instead)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}

@@ -3,6 +3,8 @@ package arm
 import (
 	"fmt"
 	"strings"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // ResourceID is a parsed Azure resource ID (protocols.md §13).
@@ -33,7 +35,7 @@ const resourceIDGrammar = "/subscriptions/{id}[/resourceGroups/{name}][/provider
 func ParseResourceID(id string) (ResourceID, error) {
 	var r ResourceID
 	bad := func(format string, a ...any) (ResourceID, error) {
-		return ResourceID{}, fmt.Errorf("arm: invalid resource ID %q: %s; expected %s", truncate(id, 300), fmt.Sprintf(format, a...), resourceIDGrammar)
+		return ResourceID{}, fmt.Errorf("arm: invalid resource ID %q: %s; expected %s", azhttp.Clip(id, 300), fmt.Sprintf(format, a...), resourceIDGrammar)
 	}
 	s := strings.TrimSpace(id)
 	if s == "" {

@@ -5,12 +5,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // idempotent reports whether repeating method cannot change the outcome.
@@ -37,7 +36,7 @@ func retryableStatus(method string, status int, h http.Header) bool {
 	case http.StatusTooManyRequests:
 		return true
 	case http.StatusServiceUnavailable:
-		return idempotent(method) || hasRetryAfter(h)
+		return idempotent(method) || azhttp.HasRetryAfter(h)
 	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 		return idempotent(method)
 	}
@@ -72,57 +71,6 @@ func retryableTransportError(ctx context.Context, method string, err error) bool
 type permanentError struct{ error }
 
 func (e *permanentError) Unwrap() error { return e.error }
-
-func hasRetryAfter(h http.Header) bool {
-	return h.Get("Retry-After") != "" || h.Get("retry-after-ms") != "" || h.Get("x-ms-retry-after-ms") != ""
-}
-
-// retryAfter reads the server's requested delay: retry-after-ms and
-// x-ms-retry-after-ms (milliseconds) first, then Retry-After as seconds or an
-// HTTP date. ok is false when no usable header is present. The result is
-// capped at max; 0 is a valid answer.
-func retryAfter(h http.Header, now time.Time, max time.Duration) (d time.Duration, ok bool) {
-	for _, name := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
-		if v := strings.TrimSpace(h.Get(name)); v != "" {
-			if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsInf(ms, 0) && !math.IsNaN(ms) {
-				return capDur(durationFromFloat(ms, time.Millisecond), max), true
-			}
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-			return 0, false
-		}
-		return capDur(durationFromFloat(s, time.Second), max), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return capDur(d, max), true
-	}
-	return 0, false
-}
-
-func durationFromFloat(v float64, unit time.Duration) time.Duration {
-	f := v * float64(unit)
-	if f > float64(math.MaxInt64) {
-		return time.Duration(math.MaxInt64)
-	}
-	return time.Duration(f)
-}
-
-func capDur(d, max time.Duration) time.Duration {
-	if d > max {
-		return max
-	}
-	return d
-}
 
 // backoff is the delay before retry number attempt (0 = first retry):
 // uniformly random in [0, min(maxDelay, base·2^attempt)] ("full jitter"),

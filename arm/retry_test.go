@@ -32,35 +32,6 @@ func TestRetryableStatus(t *testing.T) {
 	}
 }
 
-func TestRetryAfterParsing(t *testing.T) {
-	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	max := 5 * time.Minute
-	for _, tc := range []struct {
-		h    http.Header
-		want time.Duration
-		ok   bool
-	}{
-		{http.Header{}, 0, false},
-		{http.Header{"Retry-After": {"0"}}, 0, true},
-		{http.Header{"Retry-After": {"42"}}, 42 * time.Second, true},
-		{http.Header{"Retry-After": {"1.5"}}, 1500 * time.Millisecond, true},
-		{http.Header{"Retry-After": {"99999"}}, max, true},
-		{http.Header{"Retry-After": {"1e400"}}, 0, false},
-		{http.Header{"Retry-After": {"-3"}}, 0, false},
-		{http.Header{"Retry-After": {"soon"}}, 0, false},
-		{http.Header{"Retry-After": {now.Add(10 * time.Second).Format(http.TimeFormat)}}, 10 * time.Second, true},
-		{http.Header{"Retry-After": {now.Add(-time.Hour).Format(http.TimeFormat)}}, 0, true},
-		{http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"9"}}, 250 * time.Millisecond, true},
-		{http.Header{"X-Ms-Retry-After-Ms": {"1200"}}, 1200 * time.Millisecond, true},
-		{http.Header{"X-Ms-Retry-After-Ms": {"bad"}, "Retry-After": {"2"}}, 2 * time.Second, true},
-	} {
-		got, ok := retryAfter(tc.h, now, max)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tc.h, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestBackoffFullJitter(t *testing.T) {
 	base, max := 800*time.Millisecond, 60*time.Second
 	for attempt, ceil := range []time.Duration{800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond, 6400 * time.Millisecond} {
@@ -252,16 +223,5 @@ func TestCancelDuringRetryWait(t *testing.T) {
 	_, err := e.c.GetSubscription(ctx, "s")
 	if !errors.Is(err, context.Canceled) || len(e.sleep.got()) != 1 {
 		t.Fatalf("err %v waits %v", err, e.sleep.got())
-	}
-}
-
-func TestRealSleepHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Fatalf("sleepCtx = %v", err)
-	}
-	if err := sleepCtx(context.Background(), 0); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -57,10 +57,20 @@ func (c *sharedClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// sleep is an arm.Options.Sleep that advances the clock instead of waiting.
-func (c *sharedClock) sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
+// armClock is an arm.Options.Clock whose waits end at once, advancing the
+// shared clock (if any) by their length without the real pause; Now stays
+// the wall clock.
+type armClock struct{ shared *sharedClock }
+
+func (armClock) Now() time.Time { return time.Now() }
+
+func (a armClock) After(d time.Duration) <-chan time.Time {
+	if a.shared != nil {
+		a.shared.Advance(d)
+	}
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
 }
 
 // startEmulator starts an in-process emulator closed with the test.
@@ -94,16 +104,12 @@ func newCredential(t testing.TB, s *emulator.Server, o identity.Options) *identi
 // waits replaced by clock advances (clock may be nil: no waits at all).
 func newARMClient(t testing.TB, s *emulator.Server, cred arm.TokenCredential, clock *sharedClock, maxRetries int) *arm.Client {
 	t.Helper()
-	sleep := func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	if clock != nil {
-		sleep = clock.sleep
-	}
 	c, err := arm.New(arm.Options{
 		Credential: cred,
 		Endpoint:   s.ARMEndpoint(),
 		HTTPClient: s.HTTPClient(),
 		MaxRetries: maxRetries,
-		Sleep:      sleep,
+		Clock:      armClock{clock},
 		Getenv:     func(string) string { return "" },
 	})
 	if err != nil {
