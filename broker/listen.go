@@ -19,26 +19,34 @@ import (
 // and group may connect. The socket's permissions are the access control.
 const DefaultSocketMode fs.FileMode = 0o660
 
-// ListenTCP listens on addr, which must be a loopback address ("127.0.0.1:PORT",
-// "[::1]:PORT" or "localhost:PORT"; port 0 picks one). Anything else is
-// refused: whoever can connect gets tokens.
-func ListenTCP(addr string) (net.Listener, error) {
+// LoopbackAddr checks that addr is a loopback address ("127.0.0.1:PORT",
+// "[::1]:PORT" or "localhost:PORT") and returns it with localhost spelled
+// 127.0.0.1. The broker listens only there (whoever can connect gets
+// tokens), and clients of its stats route connect only there.
+func LoopbackAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("broker: listen address %q: %v; expected 127.0.0.1:PORT", addr, err)
+		return "", fmt.Errorf("broker: address %q: %v; expected 127.0.0.1:PORT", addr, err)
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return nil, fmt.Errorf("broker: listen address %q: bad port %q", addr, port)
+		return "", fmt.Errorf("broker: address %q: bad port %q", addr, port)
 	}
-	if host != "localhost" {
-		ip := net.ParseIP(host)
-		if ip == nil || !ip.IsLoopback() {
-			return nil, fmt.Errorf("broker: listen address %q is not loopback; the broker hands tokens to whoever connects, so it listens only on 127.0.0.1, ::1 or a Unix socket", addr)
-		}
-	} else {
+	if host == "localhost" {
 		host = "127.0.0.1"
+	} else if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return "", fmt.Errorf("broker: address %q is not loopback; the broker hands tokens to whoever connects, so it is only ever on 127.0.0.1, ::1 or a Unix socket", addr)
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	return net.JoinHostPort(host, port), nil
+}
+
+// ListenTCP listens on addr, which must be a loopback address (see
+// LoopbackAddr; port 0 picks one). Anything else is refused.
+func ListenTCP(addr string) (net.Listener, error) {
+	a, err := LoopbackAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", a)
 	if err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}

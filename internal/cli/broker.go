@@ -92,12 +92,20 @@ limits which identities it hands out. See docs/broker.md.`,
 	return cmd
 }
 
+// checkBrokerAddr checks --listen and --socket of `broker` and `broker
+// stats`: exactly one, and --listen on loopback (a non-loopback broker
+// would hand out tokens to the network; stats asked of one would send the
+// request off the host).
 func checkBrokerAddr(listen, socket string) error {
 	switch {
 	case listen != "" && socket != "":
 		return flagErrorf("--listen and --socket are mutually exclusive")
 	case listen == "" && socket == "":
 		return withHint(flagErrorf("the broker needs --listen 127.0.0.1:PORT or --socket PATH"), "for example: azmsi broker --listen 127.0.0.1:8078")
+	case listen != "":
+		if _, err := broker.LoopbackAddr(listen); err != nil {
+			return withHint(flagErrorf("--listen: %v", err), "use 127.0.0.1:PORT, [::1]:PORT or --socket PATH")
+		}
 	}
 	return nil
 }
@@ -227,7 +235,8 @@ age and time to expiry. Tokens are never shown.`,
 }
 
 func brokerStatsRun(ctx context.Context, f *Factory, opts *BrokerStatsOptions) error {
-	hc, url := f.HTTPClient, "http://"+opts.Listen+broker.StatsPath
+	hc := f.HTTPClient
+	var url string
 	if opts.Socket != "" {
 		path := opts.Socket
 		hc, url = &http.Client{Transport: &http.Transport{
@@ -236,8 +245,12 @@ func brokerStatsRun(ctx context.Context, f *Factory, opts *BrokerStatsOptions) e
 				return (&net.Dialer{}).DialContext(ctx, "unix", path)
 			},
 		}}, "http://broker"+broker.StatsPath
-	} else if _, _, err := net.SplitHostPort(opts.Listen); err != nil {
-		return flagErrorf("--listen %q: want HOST:PORT", opts.Listen)
+	} else {
+		addr, err := broker.LoopbackAddr(opts.Listen)
+		if err != nil {
+			return asFlagError(err)
+		}
+		url = "http://" + addr + broker.StatsPath
 	}
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{Proxy: nil}}

@@ -48,8 +48,8 @@ managed-identity endpoint here, 2 a configuration error, 1 anything else.`,
 			if err := opts.Output.validate(); err != nil {
 				return err
 			}
-			if opts.Resource == "" {
-				return flagErrorf("--resource must not be empty")
+			if err := checkResource(opts.Resource); err != nil {
+				return err
 			}
 			if opts.Timeout <= 0 {
 				return flagErrorf("--timeout must be positive")

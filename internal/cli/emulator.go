@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +57,8 @@ emulated Azure Resource Manager (HTTPS, with a CA of its own) until SIGINT or
 SIGTERM.
 
 Once both listen, it prints the environment a client needs as export lines
-(and writes them as NAME=value lines to --env-file):
+(and writes them as NAME=value lines to --env-file, which must be new or an
+env file an earlier emulator wrote; it is removed on a clean stop):
   AZURE_POD_IDENTITY_AUTHORITY_HOST  the IMDS base URL (read by azmsi, azidentity, MSAL)
   AZMSI_ARM_ENDPOINT                 the ARM base URL (read by azmsi)
   SSL_CERT_FILE, REQUESTS_CA_BUNDLE  the emulator's CA (Go, OpenSSL, Python requests)
@@ -101,8 +106,21 @@ See docs/reliability.md.`,
 			if err := validateHosts(opts.Hosts); err != nil {
 				return err
 			}
+			if !opts.AllowNonLoopback {
+				for _, a := range []struct{ flag, addr string }{{"--imds-addr", opts.IMDSAddr}, {"--arm-addr", opts.ARMAddr}} {
+					if err := checkLoopbackAddr(a.flag, a.addr); err != nil {
+						return err
+					}
+				}
+			}
 			if _, err := emulator.ParseFaults(opts.Faults); err != nil {
 				return flagErrorf("--faults: %v", err)
+			}
+			if opts.EnvFile != "" {
+				// Before anything listens; checked again when writing.
+				if err := checkEnvFileOurs(opts.EnvFile); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -172,8 +190,9 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 	defer srv.Close()
 
 	env := srv.Env()
+	var written []byte // the env file as written, to remove only that
 	if opts.EnvFile != "" {
-		if err := writeEnvFile(opts.EnvFile, env); err != nil {
+		if written, err = writeEnvFile(opts.EnvFile, env); err != nil {
 			return err
 		}
 	}
@@ -190,8 +209,9 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 	<-ctx.Done()
 	fmt.Fprintln(f.IO.ErrOut, "azmsi emulator: stopping")
 	if opts.EnvFile != "" {
-		// A stale env file would point clients at a dead port.
-		_ = os.Remove(opts.EnvFile)
+		// A stale env file would point clients at a dead port; a file
+		// someone else put there since is theirs.
+		removeEnvFile(opts.EnvFile, written)
 	}
 	return srv.Close()
 }
@@ -203,31 +223,78 @@ func orNone(s string) string {
 	return s
 }
 
+// envFileMark opens every env file the emulator writes: it is how a later
+// run tells its own (stale) file from a file it must not overwrite, such
+// as a project's .env. `. FILE`, docker --env-file and systemd
+// EnvironmentFile all read it as a comment.
+const envFileMark = "# written by azmsi emulator; removed when it stops\n"
+
 // writeEnvFile writes NAME=value lines atomically (temp file + rename), so
-// a reader polling for the file never sees half of it. The format suits
-// `set -a; . FILE`, docker --env-file and systemd EnvironmentFile.
-func writeEnvFile(path string, env []emulator.EnvVar) error {
+// a reader polling for the file never sees half of it, and returns what it
+// wrote. It refuses to replace a file the emulator did not write.
+func writeEnvFile(path string, env []emulator.EnvVar) ([]byte, error) {
 	var b strings.Builder
+	b.WriteString(envFileMark)
 	for _, e := range env {
 		fmt.Fprintf(&b, "%s=%s\n", e.Name, shellQuote(e.Value))
+	}
+	if err := checkEnvFileOurs(path); err != nil {
+		return nil, err
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".azmsi-env-*")
 	if err != nil {
-		return fmt.Errorf("--env-file: %w", err)
+		return nil, fmt.Errorf("--env-file: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := io.WriteString(tmp, b.String()); err != nil {
 		tmp.Close()
-		return fmt.Errorf("--env-file: %w", err)
+		return nil, fmt.Errorf("--env-file: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--env-file: %w", err)
+		return nil, fmt.Errorf("--env-file: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		return nil, fmt.Errorf("--env-file: %w", err)
+	}
+	return []byte(b.String()), nil
+}
+
+// checkEnvFileOurs accepts a missing path or an env file an earlier
+// emulator wrote (left behind by a kill), and refuses anything else.
+func checkEnvFileOurs(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("--env-file: %w", err)
 	}
+	refuse := func(what string) error {
+		return withHint(flagErrorf("--env-file %s %s; the emulator does not overwrite it (and would delete it when it stops)", path, what),
+			"choose another path, e.g. --env-file emulator.env, or remove the file yourself")
+	}
+	if !fi.Mode().IsRegular() {
+		return refuse("exists and is not a regular file")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--env-file: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(envFileMark))
+	if _, err := io.ReadFull(f, head); err != nil || string(head) != envFileMark {
+		return refuse("exists and was not written by azmsi emulator")
+	}
 	return nil
+}
+
+// removeEnvFile removes path if it still holds exactly what this run
+// wrote.
+func removeEnvFile(path string, written []byte) {
+	if b, err := os.ReadFile(path); err == nil && bytes.Equal(b, written) {
+		_ = os.Remove(path)
+	}
 }
 
 // shellQuote leaves plain values (URLs, paths) bare and single-quotes the
@@ -239,6 +306,23 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkLoopbackAddr refuses a listen address that is not loopback ("-",
+// off, is fine): the emulator mints tokens for whoever connects.
+func checkLoopbackAddr(flag, addr string) error {
+	if addr == "-" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return flagErrorf("%s %q: want HOST:PORT such as 127.0.0.1:0", flag, addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return withHint(flagErrorf("%s %q is not a loopback address; the emulator hands out tokens to anyone who can reach it", flag, addr),
+			"use 127.0.0.1:PORT, or pass --allow-non-loopback if you really mean it")
+	}
+	return nil
 }
 
 // validateHosts checks --host values against the emulator's host names.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/azmsi/azmsi/arm"
 )
@@ -23,8 +24,37 @@ type FlagError struct{ err error }
 func (e *FlagError) Error() string { return e.err.Error() }
 func (e *FlagError) Unwrap() error { return e.err }
 
+// flagErrorf formats a usage error; string arguments (usually the user's
+// input) are clipped, so that a huge value is not echoed back whole.
 func flagErrorf(format string, args ...any) error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
 	return &FlagError{err: fmt.Errorf(format, args...)}
+}
+
+// maxEcho is the most of one input value an error message repeats;
+// maxMessage the longest message printed.
+const (
+	maxEcho    = 200
+	maxMessage = 4096
+)
+
+// clip shortens s to maxEcho bytes, saying how long it was.
+func clip(s string) string { return clipTo(s, maxEcho) }
+
+// clipTo shortens s to n bytes (on a rune boundary), saying how long it
+// was.
+func clipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:n], len(s))
 }
 
 // asFlagError turns any error into a usage error, keeping its chain.

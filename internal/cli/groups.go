@@ -63,6 +63,10 @@ func checkGroupName(name string) error {
 	if strings.ContainsAny(name, "/?#\\") {
 		return flagErrorf("resource group name %q must not contain '/', '?', '#' or '\\'", name)
 	}
+	if strings.Trim(name, ".") == "" {
+		// "." and ".." would be read as path steps, not as a name.
+		return flagErrorf("resource group name %q is not usable: a name cannot be made of dots only", name)
+	}
 	return nil
 }
 
@@ -73,6 +77,16 @@ func parseTag(t string) (name, value string, err error) {
 		return "", "", flagErrorf("--tag %q: want NAME=VALUE", t)
 	}
 	return name, value, nil
+}
+
+// tagListFilter is the $filter of `groups list --tag`: as in az, a tag
+// without a value (NAME or NAME=) selects the groups that have the tag at
+// all, whatever its value.
+func tagListFilter(name, value string) string {
+	if value == "" {
+		return "tagName eq '" + strings.ReplaceAll(name, "'", "''") + "'"
+	}
+	return arm.TagFilter(name, value)
 }
 
 // parseTags reads repeated --tag flags.
@@ -115,11 +129,14 @@ func NewCmdGroupsList(f *Factory, runF func(*GroupsListOptions) error) *cobra.Co
 				return nil
 			}
 			k, v, err := parseTag(opts.Tag)
-			opts.list = &arm.ListGroupsOptions{Filter: arm.TagFilter(k, v)}
-			return err
+			if err != nil {
+				return err
+			}
+			opts.list = &arm.ListGroupsOptions{Filter: tagListFilter(k, v)}
+			return nil
 		}, groupsListRun),
 	}
-	cmd.Flags().StringVar(&opts.Tag, "tag", "", "only groups with this tag, NAME=VALUE")
+	cmd.Flags().StringVar(&opts.Tag, "tag", "", "only groups with this tag: NAME=VALUE, or NAME (or NAME=) for any value")
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
 	return cmd
 }

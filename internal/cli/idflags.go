@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 
@@ -16,9 +17,16 @@ type optString struct {
 	set   bool
 }
 
-func (o *optString) String() string     { return o.value }
-func (o *optString) Set(v string) error { o.value, o.set = v, true; return nil }
-func (o *optString) Type() string       { return "string" }
+func (o *optString) String() string { return o.value }
+func (o *optString) Set(v string) error {
+	if o.set {
+		// Keeping the last of two identities would act as one silently.
+		return errors.New("given more than once; pass it once")
+	}
+	o.value, o.set = v, true
+	return nil
+}
+func (o *optString) Type() string { return "string" }
 
 // clientFlags are the flags of every command that gets a token.
 type clientFlags struct {

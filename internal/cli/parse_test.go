@@ -123,7 +123,7 @@ func TestEmulatorCommand(t *testing.T) {
 
 func TestEmulatorCommandRefusesNonLoopback(t *testing.T) {
 	r := (*testEnv)(nil).run(t, "emulator", "--imds-addr", "0.0.0.0:0", "--arm-addr", "-")
-	wantCode(t, r, ExitError)
+	wantCode(t, r, ExitUsage) // an argument error, as the README's table says
 	contains(t, r.stderr, "loopback")
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
@@ -120,7 +121,8 @@ func restRun(ctx context.Context, f *Factory, opts *RestOptions) error {
 		if err != nil {
 			return err
 		}
-		path = strings.ReplaceAll(path, "{subscriptionId}", sc.ID)
+		// Escaped as well as checked: the ID stays one path segment.
+		path = strings.ReplaceAll(path, "{subscriptionId}", url.PathEscape(sc.ID))
 	}
 	if opts.Paginate {
 		values := []json.RawMessage{}

@@ -34,6 +34,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // printed any error on f.IO.ErrOut.
 func Execute(ctx context.Context, f *Factory, args []string) int {
 	root := NewCmdRoot(f)
+	// Cobra's own usage errors (unknown commands, bad or missing flags and
+	// arguments) all happen before the pre-run hook; an error returned
+	// before the hook ran is therefore a usage error, whatever its text.
+	ran := false
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		ran = true
+		return refuseEmptyFlags(cmd)
+	}
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -42,6 +50,9 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 	f.Close()
 	if err == nil {
 		return ExitOK
+	}
+	if !ran {
+		err = asFlagError(err)
 	}
 	return reportError(f.IO.ErrOut, cmd, err)
 }
@@ -65,15 +76,17 @@ func exitCode(err error) int {
 
 // reportError prints err as "azmsi: <message>" plus at most one hint line.
 func reportError(w io.Writer, cmd *cobra.Command, err error) int {
-	if isCobraUsage(err) {
-		err = &FlagError{err: err}
-	}
 	code := exitCode(err)
 	var se *silentError
 	if errors.As(err, &se) {
 		return code
 	}
 	msg, armAdvice := armHint(err, strings.TrimSpace(err.Error()))
+	if len(msg) > maxMessage {
+		// Whatever echoed an input whole (a library's message, say), the
+		// terminal gets a bounded line.
+		msg = clipTo(msg, maxMessage)
+	}
 	fmt.Fprintf(w, "azmsi: %s\n", msg)
 	var he *hintError
 	switch {
@@ -87,17 +100,6 @@ func reportError(w io.Writer, cmd *cobra.Command, err error) int {
 	// ErrUnavailable needs no hint here: identity's message already says
 	// what to check for the host it tried (off Azure: the emulator variable).
 	return code
-}
-
-// isCobraUsage recognises the usage errors cobra makes itself.
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command ", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument ", "required flag", "accepts ", "requires at least", "requires at most", "if any flags in the group"} {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // NewCmdRoot builds the command tree.

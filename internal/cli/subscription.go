@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/azmsi/azmsi/arm"
 )
@@ -31,19 +32,24 @@ type subscriptionChoice struct {
 func (f *Factory) resolveSubscription(ctx context.Context) (subscriptionChoice, error) {
 	if f.cf.subscription != "" {
 		s := strings.TrimSpace(f.cf.subscription)
-		if placeholderReason(s) != "" {
-			return subscriptionChoice{}, flagErrorf("--subscription %q is not a usable subscription ID", f.cf.subscription)
+		if why := subscriptionProblem(s); why != "" {
+			return subscriptionChoice{}, flagErrorf("--subscription %q is not a usable subscription ID: %s", f.cf.subscription, why)
 		}
 		return subscriptionChoice{s, "--subscription"}, nil
 	}
 	if s, ok := f.lookupEnv("AZURE_SUBSCRIPTION_ID"); ok && s != "" {
-		if placeholderReason(s) != "" {
-			return subscriptionChoice{}, withHint(flagErrorf("AZURE_SUBSCRIPTION_ID %q is not a usable subscription ID", s),
+		if why := subscriptionProblem(s); why != "" {
+			return subscriptionChoice{}, withHint(flagErrorf("AZURE_SUBSCRIPTION_ID %q is not a usable subscription ID: %s", s, why),
 				"set it to a real subscription ID or unset it")
 		}
 		return subscriptionChoice{strings.TrimSpace(s), "AZURE_SUBSCRIPTION_ID"}, nil
 	}
 	if in, ok, err := f.instance(ctx); err == nil && ok && in.SubscriptionID != "" {
+		if why := subscriptionProblem(in.SubscriptionID); why != "" {
+			// Not the user's input: an error (exit 1), not a usage error.
+			return subscriptionChoice{}, withHint(fmt.Errorf("the instance metadata names subscription %q, which is not a usable subscription ID: %s", clip(in.SubscriptionID), why),
+				"pass --subscription or set AZURE_SUBSCRIPTION_ID")
+		}
 		return subscriptionChoice{in.SubscriptionID, "instance metadata"}, nil
 	} else if err != nil {
 		var fe *FlagError
@@ -65,6 +71,25 @@ func (f *Factory) resolveSubscription(ctx context.Context) (subscriptionChoice, 
 		return subscriptionChoice{ids[0], "the only visible"}, nil
 	}
 	return subscriptionChoice{}, &errSeveralSubscriptions{ids: ids}
+}
+
+// subscriptionProblem says why s cannot be used as a subscription ID, or
+// "" if it can. Whatever its source, the ID becomes a segment of request
+// paths: a '/' or '?' in it would aim a request (a DELETE, say) at another
+// resource, so the check is the one the arm package applies to path
+// segments, plus placeholders and characters no subscription ID has.
+func subscriptionProblem(s string) string {
+	if why := placeholderReason(s); why != "" {
+		return why
+	}
+	t := strings.TrimSpace(s)
+	if strings.ContainsAny(t, "/?#\\%") || t == "." || t == ".." {
+		return "it must not contain '/', '?', '#', '%' or '\\'"
+	}
+	if strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return "it must not contain spaces or control characters"
+	}
+	return ""
 }
 
 func (f *Factory) visibleSubscriptions(ctx context.Context) ([]string, error) {

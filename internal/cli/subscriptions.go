@@ -74,7 +74,7 @@ func NewCmdSubscriptionsShow(f *Factory, runF func(*SubscriptionsShowOptions) er
 		Args:  maxArgs(1, "one subscription ID"),
 		RunE: identityRunE(f, opts, runF, &opts.Output, func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				if why := placeholderReason(args[0]); why != "" {
+				if why := subscriptionProblem(args[0]); why != "" {
 					return flagErrorf("subscription ID %q is not usable: %s", args[0], why)
 				}
 				opts.ID = args[0]

@@ -40,16 +40,16 @@ The token is a secret: it is printed on stdout and nowhere else.`,
 				return flagErrorf("--resource and --scope are mutually exclusive")
 			}
 			if opts.Scope != "" {
+				if len(opts.Scope) > maxResourceLen {
+					return flagErrorf("--scope is %d bytes long; a scope is at most %d", len(opts.Scope), maxResourceLen)
+				}
 				r, err := identity.ScopeToResource(opts.Scope)
 				if err != nil {
 					return asFlagError(err)
 				}
 				opts.Resource = r
 			}
-			if opts.Resource == "" {
-				return flagErrorf("--resource must not be empty")
-			}
-			return nil
+			return checkResource(opts.Resource)
 		}, tokenRun),
 	}
 	cmd.Flags().StringVar(&opts.Resource, "resource", ARMResource, "resource (audience) of the token")
@@ -57,6 +57,26 @@ The token is a secret: it is printed on stdout and nowhere else.`,
 	addOutputFlags(cmd.Flags(), &opts.Output, "json", "json", "tsv")
 	f.addIdentityFlags(cmd.Flags())
 	return cmd
+}
+
+// maxResourceLen bounds --resource and --scope: resource URIs are short,
+// and a longer one would only make the endpoint refuse the request line
+// (431), which says nothing about the endpoint.
+const maxResourceLen = 2048
+
+// checkResource refuses, as usage errors, the resources no endpoint would
+// take: empty, several scopes, overlong.
+func checkResource(r string) error {
+	if r == "" {
+		return flagErrorf("--resource must not be empty")
+	}
+	if len(r) > maxResourceLen {
+		return flagErrorf("--resource is %d bytes long; a resource URI is at most %d", len(r), maxResourceLen)
+	}
+	if _, err := identity.ScopeToResource(r); err != nil {
+		return asFlagError(err)
+	}
+	return nil
 }
 
 // tokenJSON is the output shape, matching `az account get-access-token`.

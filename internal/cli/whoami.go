@@ -29,7 +29,9 @@ metadata. The token itself is never printed.`,
 		Example: `  azmsi whoami
   azmsi whoami --client-id 22222222-2222-2222-2222-222222222222 -o json`,
 		Args: noArgs,
-		RunE: identityRunE(f, opts, runF, &opts.Output, nil, whoamiRun),
+		RunE: identityRunE(f, opts, runF, &opts.Output, func(*cobra.Command, []string) error {
+			return checkResource(opts.Resource)
+		}, whoamiRun),
 	}
 	cmd.Flags().StringVar(&opts.Resource, "resource", ARMResource, "resource to get the token for")
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
