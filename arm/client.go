@@ -249,6 +249,28 @@ func isLoopbackHost(h string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// endpointURL builds the URL of the path segs on the endpoint, each segment
+// escaped on its own, with query q (may be nil) and apiVersion: built from
+// parts, never from text, so a name can neither add a segment nor a query.
+func (c *Client) endpointURL(apiVersion string, q url.Values, segs ...string) *url.URL {
+	u := *c.base
+	var path, raw strings.Builder
+	path.WriteString(c.base.Path)
+	raw.WriteString(c.base.EscapedPath())
+	for _, s := range segs {
+		path.WriteString("/" + s)
+		raw.WriteString("/" + url.PathEscape(s))
+	}
+	u.Path, u.RawPath = path.String(), raw.String()
+	v := url.Values{}
+	for k, vs := range q {
+		v[k] = vs
+	}
+	v.Set("api-version", apiVersion)
+	u.RawQuery = v.Encode()
+	return &u
+}
+
 // resolve turns a caller's path (relative "/subscriptions/…", or an absolute
 // URL on the ARM host) into a request URL on the configured endpoint.
 func (c *Client) resolve(path string) (*url.URL, error) {

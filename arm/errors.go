@@ -28,6 +28,11 @@ type ResponseError struct {
 	// OperationStatus is set when a long-running operation ended Failed or
 	// Canceled (the HTTP status of the status response is then 200).
 	OperationStatus string
+	// Hint is the next step for the codes a managed-identity user meets, or
+	// "" when there is no advice beyond the message. It describes the fix,
+	// not a tool to run: the caller may be any program, and may show it its
+	// own way (Summary is the error without it).
+	Hint string
 }
 
 // ErrorDetail is one entry of error.details; it nests.
@@ -45,9 +50,17 @@ type AdditionalInfo struct {
 	Info json.RawMessage `json:"info,omitempty"`
 }
 
-// Error is one line a person can act on, followed by "\n  hint: " and
-// Hint() when there is advice.
+// Error is Summary, followed by "\n  hint: " and Hint when there is advice.
 func (e *ResponseError) Error() string {
+	if e.Hint == "" {
+		return e.Summary()
+	}
+	return e.Summary() + "\n  hint: " + e.Hint
+}
+
+// Summary is one line a person can act on: the request, the status, ARM's
+// code and message, the retries and the request ID; no hint.
+func (e *ResponseError) Summary() string {
 	var b strings.Builder
 	if e.Code == "AuthorizationFailed" {
 		if s := authorizationFailed(e); s != "" {
@@ -75,17 +88,19 @@ func (e *ResponseError) Error() string {
 	if e.RequestID != "" {
 		b.WriteString(" (request id " + e.RequestID + ")")
 	}
-	if h := e.Hint(); h != "" {
-		b.WriteString("\n  hint: " + h)
-	}
 	return b.String()
 }
 
-// Hint is the next step for the codes a managed-identity user meets, or ""
-// when there is no advice beyond the message. It describes the fix, not a
-// tool to run: the caller may be any program.
-func (e *ResponseError) Hint() string {
-	sub := subscriptionOf(e.URL)
+// hintFor is the advice for e's code and status (see ResponseError.Hint);
+// u is the request URL, whose subscription the advice names.
+func hintFor(e *ResponseError, u *url.URL) string {
+	if e.Code == "AuthorizationFailed" && authorizationFailed(e) != "" {
+		return "" // the summary itself says which role to assign where
+	}
+	sub := ""
+	if u != nil {
+		sub = subscriptionOf(u.Path)
+	}
 	switch e.Code {
 	case "ResourceGroupNotFound":
 		if sub != "" {
@@ -127,12 +142,8 @@ func (e *ResponseError) Hint() string {
 }
 
 // subscriptionOf returns the subscription ID in a request URL's path, or "".
-func subscriptionOf(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return ""
-	}
-	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+func subscriptionOf(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for i := 0; i+1 < len(segs); i++ {
 		if strings.EqualFold(segs[i], "subscriptions") && segs[i+1] != "" {
 			return segs[i+1]
@@ -190,14 +201,14 @@ func authorizationFailed(e *ResponseError) string {
 	return s + ")"
 }
 
-// newResponseError builds the error for a response. secret (the bearer
-// token) is scrubbed from everything taken from the body and headers, in
-// case a proxy echoed the request headers back.
-func newResponseError(method, rawURL string, status int, h http.Header, body []byte, secret string) *ResponseError {
+// newResponseError builds the error for a response to method u (u may be
+// nil when only the code matters). secret (the bearer token) is scrubbed
+// from everything taken from the body and headers, in case a proxy echoed
+// the request headers back.
+func newResponseError(method string, u *url.URL, status int, h http.Header, body []byte, secret string) *ResponseError {
 	e := &ResponseError{
 		StatusCode:    status,
 		Method:        method,
-		URL:           rawURL,
 		RequestID:     scrub(h.Get("x-ms-request-id"), secret),
 		CorrelationID: scrub(h.Get("x-ms-correlation-request-id"), secret),
 	}
@@ -210,6 +221,10 @@ func newResponseError(method, rawURL string, status int, h http.Header, body []b
 	e.Target = scrub(e.Target, secret)
 	scrubDetails(e.Details, secret)
 	scrubInfo(e.AdditionalInfo, secret)
+	if u != nil {
+		e.URL = u.String()
+	}
+	e.Hint = hintFor(e, u)
 	return e
 }
 

@@ -47,7 +47,7 @@ func TestResponseErrorParsing(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			e := newResponseError("GET", "https://h/x", tc.status, h, []byte(tc.body), "")
+			e := newResponseError("GET", testURL("https://h/x"), tc.status, h, []byte(tc.body), "")
 			if e.Code != tc.code {
 				t.Errorf("code %q want %q", e.Code, tc.code)
 			}
@@ -81,8 +81,8 @@ func TestHintsAreLibraryAdvice(t *testing.T) {
 		{"SomethingElse", u, 403, "assign it a role such as Reader (to read) or Contributor (to change)"},
 		{"Conflict", u, 409, ""},
 	} {
-		e := &ResponseError{StatusCode: tc.status, Code: tc.code, Method: "GET", URL: tc.url}
-		h := e.Hint()
+		e := newResponseError("GET", testURL(tc.url), tc.status, http.Header{"X-Ms-Error-Code": {tc.code}}, nil, "")
+		h := e.Hint
 		if tc.want == "" {
 			if h != "" || strings.Contains(e.Error(), "hint:") {
 				t.Errorf("%s: unexpected hint %q", tc.code, h)
@@ -101,7 +101,7 @@ func TestHintsAreLibraryAdvice(t *testing.T) {
 func TestErrorDetailsAndIDs(t *testing.T) {
 	body := `{"error":{"code":"DeploymentFailed","message":"m","target":"t","details":[{"code":"A","message":"a","details":[{"code":"B","message":"b"}]}],"additionalInfo":[{"type":"PolicyViolation","info":{"policy":"p"}}]}}`
 	h := http.Header{"X-Ms-Request-Id": {"rid"}, "X-Ms-Correlation-Request-Id": {"cid"}}
-	e := newResponseError("PUT", "https://h/x", 400, h, []byte(body), "")
+	e := newResponseError("PUT", testURL("https://h/x"), 400, h, []byte(body), "")
 	if e.Target != "t" || len(e.Details) != 1 || e.Details[0].Details[0].Code != "B" || e.AdditionalInfo[0].Type != "PolicyViolation" ||
 		e.RequestID != "rid" || e.CorrelationID != "cid" || e.Method != "PUT" {
 		t.Fatalf("%+v", e)
@@ -172,5 +172,47 @@ func TestBodyCap(t *testing.T) {
 	_, err := e.c.Do(context.Background(), "GET", "/big", "1", nil)
 	if err == nil || !strings.Contains(err.Error(), "exceeds 16 MiB") || len(e.sleep.got()) != 0 {
 		t.Fatalf("err %v waits %v", err, e.sleep.got())
+	}
+}
+
+func TestSummaryAndHintApart(t *testing.T) {
+	h := http.Header{"X-Ms-Request-Id": {"rid-7"}}
+	body := `{"error":{"code":"ResourceGroupNotFound","message":"Resource group 'nope' could not be found."}}`
+	e := newResponseError("GET", testURL("https://h/subscriptions/s1/resourcegroups/nope?api-version=2021-04-01"), 404, h, []byte(body), "")
+	wantSummary := "arm: GET https://h/subscriptions/s1/resourcegroups/nope?api-version=2021-04-01: 404 Not Found (ResourceGroupNotFound): Resource group 'nope' could not be found. (request id rid-7)"
+	wantHint := "check the resource group name (case-insensitive) and that the group is in subscription s1"
+	if got := e.Summary(); got != wantSummary {
+		t.Errorf("Summary:\n got %q\nwant %q", got, wantSummary)
+	}
+	if e.Hint != wantHint {
+		t.Errorf("Hint %q, want %q", e.Hint, wantHint)
+	}
+	if got := e.Error(); got != wantSummary+"\n  hint: "+wantHint {
+		t.Errorf("Error %q", got)
+	}
+	e.Hint = ""
+	if got := e.Error(); got != wantSummary {
+		t.Errorf("Error without a hint %q", got)
+	}
+
+	// AuthorizationFailed's summary already names the role and scope: no hint.
+	body = `{"error":{"code":"AuthorizationFailed","message":"The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/read' over scope '/subscriptions/s1' or the scope is invalid."}}`
+	e = newResponseError("GET", testURL("https://h/subscriptions/s1/resourcegroups"), 403, http.Header{}, []byte(body), "")
+	if e.Hint != "" || strings.Contains(e.Error(), "hint:") || !strings.Contains(e.Summary(), "assign it a role such as Reader at that scope") {
+		t.Errorf("AuthorizationFailed: hint %q, error %q", e.Hint, e.Error())
+	}
+}
+
+func TestRequestKeepsEscapedSegments(t *testing.T) {
+	var got string
+	e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath() + "?" + r.URL.RawQuery
+		writeJSON(w, 200, `{"name":"my group (1)","location":"eastus"}`)
+	}), nil)
+	if _, err := e.c.GetResourceGroup(context.Background(), "s1", "my group (1)"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/subscriptions/s1/resourcegroups/my%20group%20%281%29?api-version=2021-04-01"; got != want {
+		t.Fatalf("server saw %q, want %q", got, want)
 	}
 }

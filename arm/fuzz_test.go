@@ -15,7 +15,7 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Add("\xff\xfe\x00", "text/plain")
 	f.Fuzz(func(t *testing.T, body, ct string) {
 		h := http.Header{"Content-Type": {ct}}
-		e := newResponseError("GET", "https://h/x", 400, h, []byte(body), "SECRETTOKEN123")
+		e := newResponseError("GET", testURL("https://h/x"), 400, h, []byte(body), "SECRETTOKEN123")
 		msg := e.Error()
 		if !utf8.ValidString(msg) {
 			t.Fatalf("invalid UTF-8 in %q", msg)

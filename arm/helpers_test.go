@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -137,4 +138,13 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 func armError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("x-ms-request-id", "req-"+code)
 	writeJSON(w, status, `{"error":{"code":"`+code+`","message":"`+msg+`"}}`)
+}
+
+// testURL parses a URL literal of a test.
+func testURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

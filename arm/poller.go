@@ -24,7 +24,7 @@ import (
 type Poller struct {
 	c        *Client
 	method   string   // of the original request
-	origURL  string   // of the original request (final GET for PUT/PATCH)
+	origURL  *url.URL // of the original request (final GET for PUT/PATCH)
 	asyncURL *url.URL // Azure-AsyncOperation, if any
 	locURL   *url.URL // Location, if any
 	delay    time.Duration
@@ -41,8 +41,15 @@ func (c *Client) PollerFromResponse(resp *Response) (*Poller, error) {
 	if resp == nil {
 		return nil, errors.New("arm: PollerFromResponse: nil response")
 	}
-	p := &Poller{c: c, method: resp.Method, origURL: resp.URL}
+	p := &Poller{c: c, method: resp.Method, origURL: resp.reqURL}
 	var err error
+	if p.origURL == nil && strings.TrimSpace(resp.URL) != "" {
+		// Built by a caller or from a resume token: the final GET of a PUT
+		// goes there with the token, so check it like any link.
+		if p.origURL, err = c.sameOrigin(resp.URL, "operation URL"); err != nil {
+			return nil, err
+		}
+	}
 	if v := strings.TrimSpace(resp.Header.Get("Azure-AsyncOperation")); v != "" {
 		if p.asyncURL, err = c.sameOrigin(v, "Azure-AsyncOperation URL"); err != nil {
 			return nil, err
@@ -69,6 +76,14 @@ func (p *Poller) setDelay(h http.Header) {
 	} else {
 		p.delay = p.c.pollInterval
 	}
+}
+
+// origText is the original request's URL as text, "" if unknown.
+func (p *Poller) origText() string {
+	if p.origURL == nil {
+		return ""
+	}
+	return p.origURL.String()
 }
 
 // Done reports whether the operation has ended (successfully or not).
@@ -145,19 +160,20 @@ func (p *Poller) pollAsync(ctx context.Context) (*Response, error) {
 	}
 	var st asyncStatus
 	if err := json.Unmarshal(resp.Body, &st); err != nil || st.Status == "" {
-		return p.finish(nil, fmt.Errorf("arm: Azure-AsyncOperation status from %s is not {\"status\": ...} JSON", resp.URL))
+		return p.finish(nil, fmt.Errorf("arm: Azure-AsyncOperation status from %s is not {\"status\": ...} JSON", p.asyncURL))
 	}
 	switch {
 	case strings.EqualFold(st.Status, "Succeeded"):
 		return p.final(ctx, resp)
 	case strings.EqualFold(st.Status, "Failed"), strings.EqualFold(st.Status, "Canceled"), strings.EqualFold(st.Status, "Cancelled"):
 		e := &ResponseError{
-			StatusCode: resp.StatusCode, Method: p.method, URL: p.origURL, OperationStatus: st.Status,
+			StatusCode: resp.StatusCode, Method: p.method, URL: p.origText(), OperationStatus: st.Status,
 			RequestID: resp.Header.Get("x-ms-request-id"), CorrelationID: resp.Header.Get("x-ms-correlation-request-id"),
 		}
 		if st.Error != nil {
 			e.fill(st.Error)
 		}
+		e.Hint = hintFor(e, p.origURL)
 		return p.finish(nil, e)
 	}
 	p.setDelay(resp.Header)
@@ -171,11 +187,7 @@ func (p *Poller) final(ctx context.Context, status *Response) (*Response, error)
 	var target *url.URL
 	switch p.method {
 	case http.MethodPut, http.MethodPatch:
-		u, err := url.Parse(p.origURL)
-		if err != nil {
-			return p.finish(status, nil)
-		}
-		target = u
+		target = p.origURL // nil when unknown: the status is the result
 	case http.MethodPost:
 		target = p.locURL
 	}
@@ -218,7 +230,7 @@ func (p *Poller) ResumeToken() (string, error) {
 	if p.done {
 		return "", errors.New("arm: the operation has ended; nothing to resume")
 	}
-	st := resumeState{Method: p.method, URL: p.origURL}
+	st := resumeState{Method: p.method, URL: p.origText()}
 	if p.asyncURL != nil {
 		st.Async = p.asyncURL.String()
 	}

@@ -2,6 +2,7 @@ package arm
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -210,5 +211,21 @@ func TestPollerCancelMidWait(t *testing.T) {
 	_, err = p.Wait(ctx)
 	if !errors.Is(err, context.Canceled) || p.Done() || polls.Load() != 2 {
 		t.Fatalf("err %v done %v polls %d", err, p.Done(), polls.Load())
+	}
+}
+
+func TestResumePollerRefusesOffHostOperationURL(t *testing.T) {
+	var requests atomic.Int32
+	e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }), nil)
+	// A token naming the test server for polling but another host for the
+	// final GET of the PUT: following it would send the bearer token there.
+	state := `{"method":"PUT","url":"https://evil.example.com/subscriptions/s/resourcegroups/rg","location":"` + e.srv.URL + `/op"}`
+	tok := base64.RawURLEncoding.EncodeToString([]byte(state))
+	_, err := e.c.ResumePoller(tok)
+	if err == nil || !strings.Contains(err.Error(), "refusing to send the token there") || !strings.Contains(err.Error(), "operation URL") {
+		t.Fatalf("ResumePoller: %v", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Fatalf("%d requests sent", n)
 	}
 }

@@ -24,6 +24,10 @@ type Response struct {
 	Body       []byte
 	// Method and URL of the request that produced it (pollers need them).
 	Method, URL string
+
+	// reqURL is the URL the request went to, kept parsed so that a poller
+	// follows it without parsing URL again; nil in a Response a caller built.
+	reqURL *url.URL
 }
 
 // Do sends one request and returns the 2xx response, or a *ResponseError.
@@ -60,9 +64,10 @@ func setAPIVersion(u *url.URL, apiVersion string) error {
 	return nil
 }
 
-// send runs the retry loop for one logical request.
+// send runs the retry loop for one logical request to u, a URL on the
+// endpoint (resolved, or checked by sameOrigin); it is not modified.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) (*Response, error) {
-	target := u.String()
+	target := u.String() // for logs and messages only; the request uses u
 	force, refreshed := false, false
 	retries := 0
 	for attempt := 1; ; attempt++ {
@@ -73,7 +78,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		if tok.Token == "" {
 			return nil, fmt.Errorf("arm: the credential returned an empty token for %s", c.cloud.Audience)
 		}
-		resp, rerr := c.roundTrip(ctx, method, target, body, tok.Token, attempt)
+		resp, rerr := c.roundTrip(ctx, method, u, target, body, tok.Token, attempt)
 		if rerr != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("arm: %s %s: %w", method, target, ctx.Err())
@@ -112,7 +117,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 			}
 			continue
 		}
-		e := newResponseError(method, target, resp.StatusCode, resp.Header, resp.Body, tok.Token)
+		e := newResponseError(method, u, resp.StatusCode, resp.Header, resp.Body, tok.Token)
 		e.Retries = retries
 		return nil, e
 	}
@@ -122,7 +127,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 // invalid, so that a fresh token could help. A wrong audience or tenant would
 // come back the same, so those are not retried.
 func tokenRejected(r *Response) bool {
-	e := newResponseError("", "", r.StatusCode, r.Header, r.Body, "")
+	e := newResponseError("", nil, r.StatusCode, r.Header, r.Body, "")
 	switch e.Code {
 	case "ExpiredAuthenticationToken", "InvalidAuthenticationToken":
 		return true
@@ -137,16 +142,22 @@ func tokenRejected(r *Response) bool {
 	return false
 }
 
-// roundTrip sends one attempt and reads the body (up to MaxBodyBytes).
-func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte, token string, attempt int) (*Response, error) {
+// roundTrip sends one attempt to u and reads the body (up to MaxBodyBytes);
+// target is u as text, for the log.
+func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, target string, body []byte, token string, attempt int) (*Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	// An empty URL, then the parsed one: the request is built from u itself
+	// rather than from its text parsed once more. The copy keeps the
+	// transport from sharing the caller's URL.
+	req, err := http.NewRequestWithContext(ctx, method, "", rd)
 	if err != nil {
 		return nil, &permanentError{fmt.Errorf("building request: %w", err)}
 	}
+	reqURL := *u
+	req.URL = &reqURL
 	reqID := azhttp.NewRequestID()
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set(azhttp.HeaderClientRequestID, reqID)
@@ -179,7 +190,7 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	if err != nil {
 		return nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Method: method, URL: target}, nil
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Method: method, URL: target, reqURL: u}, nil
 }
 
 // redactedAuth shows in the debug log that a bearer token was sent,

@@ -46,18 +46,14 @@ func TagFilter(name, value string) string {
 	return "tagName eq " + q(name) + " and tagValue eq " + q(value)
 }
 
-func groupsPath(sub string) string {
-	return "/subscriptions/" + url.PathEscape(sub) + "/resourcegroups"
-}
-
-func groupPath(sub, name string) (string, error) {
+func (c *Client) groupURL(sub, name string) (*url.URL, error) {
 	if err := checkSegment("subscription ID", sub); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := checkSegment("resource group name", name); err != nil {
-		return "", err
+		return nil, err
 	}
-	return groupsPath(sub) + "/" + url.PathEscape(name), nil
+	return c.endpointURL(ResourceGroupsAPIVersion, nil, "subscriptions", sub, "resourcegroups", name), nil
 }
 
 // ResourceGroupPages lists the groups of subscription sub.
@@ -65,9 +61,8 @@ func (c *Client) ResourceGroupPages(sub string, o *ListGroupsOptions) *Pager[Res
 	if err := checkSegment("subscription ID", sub); err != nil {
 		return newPager[ResourceGroup](c, nil, err)
 	}
-	path := groupsPath(sub)
+	q := url.Values{}
 	if o != nil {
-		q := url.Values{}
 		if o.Filter != "" {
 			q.Set("$filter", o.Filter)
 		}
@@ -77,12 +72,8 @@ func (c *Client) ResourceGroupPages(sub string, o *ListGroupsOptions) *Pager[Res
 		if o.Top > 0 {
 			q.Set("$top", strconv.Itoa(o.Top))
 		}
-		if len(q) > 0 {
-			path += "?" + q.Encode()
-		}
 	}
-	u, err := c.listURL(path, ResourceGroupsAPIVersion)
-	return newPager[ResourceGroup](c, u, err)
+	return newPager[ResourceGroup](c, c.endpointURL(ResourceGroupsAPIVersion, q, "subscriptions", sub, "resourcegroups"), nil)
 }
 
 // ResourceGroups yields every group of subscription sub.
@@ -94,22 +85,22 @@ func (c *Client) ResourceGroups(ctx context.Context, sub string, o *ListGroupsOp
 // Code "ResourceGroupNotFound".
 func (c *Client) GetResourceGroup(ctx context.Context, sub, name string) (ResourceGroup, error) {
 	var rg ResourceGroup
-	p, err := groupPath(sub, name)
+	u, err := c.groupURL(sub, name)
 	if err != nil {
 		return rg, err
 	}
-	err = c.getJSON(ctx, p, ResourceGroupsAPIVersion, &rg)
+	err = c.getJSON(ctx, u, &rg)
 	return rg, err
 }
 
 // ResourceGroupExists sends HEAD: 204 → true, 404 → false, anything else
 // (even 200) is an error, as in the Azure SDKs.
 func (c *Client) ResourceGroupExists(ctx context.Context, sub, name string) (bool, error) {
-	p, err := groupPath(sub, name)
+	u, err := c.groupURL(sub, name)
 	if err != nil {
 		return false, err
 	}
-	resp, err := c.Do(ctx, http.MethodHead, p, ResourceGroupsAPIVersion, nil)
+	resp, err := c.send(ctx, http.MethodHead, u, nil)
 	if err != nil {
 		if re, ok := err.(*ResponseError); ok && re.StatusCode == http.StatusNotFound {
 			return false, nil
@@ -127,7 +118,7 @@ func (c *Client) ResourceGroupExists(ctx context.Context, sub, name string) (boo
 // rg.Location is required; ID, Name, Type and Properties are ignored.
 func (c *Client) CreateOrUpdateResourceGroup(ctx context.Context, sub, name string, rg ResourceGroup) (ResourceGroup, bool, error) {
 	var out ResourceGroup
-	p, err := groupPath(sub, name)
+	u, err := c.groupURL(sub, name)
 	if err != nil {
 		return out, false, err
 	}
@@ -142,7 +133,7 @@ func (c *Client) CreateOrUpdateResourceGroup(ctx context.Context, sub, name stri
 	if err != nil {
 		return out, false, err
 	}
-	resp, err := c.Do(ctx, http.MethodPut, p, ResourceGroupsAPIVersion, body)
+	resp, err := c.send(ctx, http.MethodPut, u, body)
 	if err != nil {
 		return out, false, err
 	}
@@ -154,7 +145,7 @@ func (c *Client) CreateOrUpdateResourceGroup(ctx context.Context, sub, name stri
 // A nil or empty map removes every tag.
 func (c *Client) UpdateResourceGroupTags(ctx context.Context, sub, name string, tags map[string]string) (ResourceGroup, error) {
 	var out ResourceGroup
-	p, err := groupPath(sub, name)
+	u, err := c.groupURL(sub, name)
 	if err != nil {
 		return out, err
 	}
@@ -165,7 +156,7 @@ func (c *Client) UpdateResourceGroupTags(ctx context.Context, sub, name string, 
 	if err != nil {
 		return out, err
 	}
-	resp, err := c.Do(ctx, http.MethodPatch, p, ResourceGroupsAPIVersion, body)
+	resp, err := c.send(ctx, http.MethodPatch, u, body)
 	if err != nil {
 		return out, err
 	}
@@ -177,11 +168,11 @@ func (c *Client) UpdateResourceGroupTags(ctx context.Context, sub, name string, 
 // Callers that do not want to wait simply drop it; Wait blocks until ARM
 // reports the deletion finished.
 func (c *Client) BeginDeleteResourceGroup(ctx context.Context, sub, name string) (*Poller, error) {
-	p, err := groupPath(sub, name)
+	u, err := c.groupURL(sub, name)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Do(ctx, http.MethodDelete, p, ResourceGroupsAPIVersion, nil)
+	resp, err := c.send(ctx, http.MethodDelete, u, nil)
 	if err != nil {
 		return nil, err
 	}

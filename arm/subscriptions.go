@@ -40,8 +40,7 @@ type SubscriptionPolicies struct {
 
 // SubscriptionPages lists the subscriptions the identity can see.
 func (c *Client) SubscriptionPages() *Pager[Subscription] {
-	u, err := c.listURL("/subscriptions", SubscriptionsAPIVersion)
-	return newPager[Subscription](c, u, err)
+	return newPager[Subscription](c, c.endpointURL(SubscriptionsAPIVersion, nil, "subscriptions"), nil)
 }
 
 // Subscriptions yields every subscription the identity can see. An identity
@@ -56,7 +55,7 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (Subscription, 
 	if err := checkSegment("subscription ID", id); err != nil {
 		return s, err
 	}
-	err := c.getJSON(ctx, "/subscriptions/"+url.PathEscape(id), SubscriptionsAPIVersion, &s)
+	err := c.getJSON(ctx, c.endpointURL(SubscriptionsAPIVersion, nil, "subscriptions", id), &s)
 	return s, err
 }
 
@@ -71,8 +70,8 @@ func checkSegment(what, v string) error {
 	return nil
 }
 
-func (c *Client) getJSON(ctx context.Context, path, apiVersion string, out any) error {
-	resp, err := c.Do(ctx, http.MethodGet, path, apiVersion, nil)
+func (c *Client) getJSON(ctx context.Context, u *url.URL, out any) error {
+	resp, err := c.send(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/azmsi/azmsi/arm"
@@ -85,20 +84,21 @@ func withHint(err error, format string, args ...any) error {
 	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
 }
 
-// armHint moves the advice of an *arm.ResponseError in err from msg to the
-// hint line, as every azmsi error shows it, and names the azmsi command
-// that lists what the identity can see. It returns msg unchanged and no
-// hint for other errors.
+// armHint prints an *arm.ResponseError as every azmsi error shows: its
+// summary as the message and its advice on the hint line, naming the azmsi
+// command that lists what the identity can see. It returns msg unchanged
+// and no hint for other errors, and for an ARM error wrapped in other text
+// or joined with other errors, whose message already carries the advice.
 func armHint(err error, msg string) (string, string) {
 	var re *arm.ResponseError
 	if !errors.As(err, &re) {
 		return msg, ""
 	}
-	hint := re.Hint()
-	if m, ok := strings.CutSuffix(msg, "\n  hint: "+hint); ok && hint != "" {
-		msg = m
+	hint := re.Hint
+	if err == error(re) {
+		msg = re.Summary()
 	} else {
-		hint = "" // not at the end (several errors joined): leave it in place
+		hint = ""
 	}
 	see := ""
 	switch re.Code {
