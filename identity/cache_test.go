@@ -43,7 +43,16 @@ func newGatedIMDS(t *testing.T, life time.Duration, fail func(n int) int) *gated
 	return g
 }
 
-func (g *gatedIMDS) release() { g.gate <- struct{}{} }
+// release lets one blocked request answer; it fails the test if no request
+// is waiting within the deadline.
+func (g *gatedIMDS) release(t *testing.T) {
+	sendWithin(t, g.gate, struct{}{}, "a request blocked in the fake IMDS to release")
+}
+
+// next waits for the next request to arrive and returns its number.
+func (g *gatedIMDS) next(t *testing.T) int {
+	return recvWithin(t, g.arrived, "the next request at the fake IMDS")
+}
 
 func TestCacheHitAndKeys(t *testing.T) {
 	srv := newFakeIMDS(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -125,6 +134,7 @@ func BenchmarkCachedToken(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	guardLoopback(b, c)
 	ctx := context.Background()
 	if _, err := c.Token(ctx, "https://management.azure.com/.default"); err != nil {
 		b.Fatal(err)
@@ -158,11 +168,11 @@ func TestConcurrentColdCallersShareOneRequest(t *testing.T) {
 		}()
 	}
 	for range callers {
-		<-started
+		recvWithin(t, started, "the callers to start")
 	}
-	<-g.arrived
+	g.next(t)
 	close(g.gate)
-	wg.Wait()
+	waitGroupWithin(t, &wg, "every caller to get its token")
 	if n := g.count.Load(); n != 1 {
 		t.Fatalf("%d upstream requests for %d cold callers, want 1", n, callers)
 	}
@@ -177,15 +187,15 @@ func TestWaiterCancellationDoesNotCancelOthers(t *testing.T) {
 	ctxA, cancelA := context.WithCancel(context.Background())
 	errA := make(chan error, 1)
 	go func() { _, err := c.Token(ctxA, "r"); errA <- err }()
-	<-g.arrived // the fetch is in flight, started by A
+	g.next(t) // the fetch is in flight, started by A
 	resB := make(chan Token, 1)
 	go func() { tok, _ := c.Token(context.Background(), "r"); resB <- tok }()
 	cancelA()
-	if err := <-errA; !errors.Is(err, context.Canceled) {
+	if err := recvWithin(t, errA, "A to give up"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("A: %v, want context.Canceled", err)
 	}
-	g.release()
-	if tok := <-resB; tok.AccessToken != "tok-1" {
+	g.release(t)
+	if tok := recvWithin(t, resB, "B's token"); tok.AccessToken != "tok-1" {
 		t.Fatalf("B got %q", tok.AccessToken)
 	}
 	if n := g.count.Load(); n != 1 {
@@ -204,8 +214,10 @@ func TestBackgroundRefresh(t *testing.T) {
 	c := newTestCred(t, g.URL, clock, Options{})
 	ctx := context.Background()
 
-	go func() { <-g.arrived; g.release() }()
-	tok, err := c.Token(ctx, "r")
+	first := goToken(c, "r")
+	g.next(t)
+	g.release(t)
+	tok, err := first.within(t, "the first token")
 	if err != nil || tok.AccessToken != "tok-1" {
 		t.Fatalf("first = %v, %v", tok, err)
 	}
@@ -221,55 +233,127 @@ func TestBackgroundRefresh(t *testing.T) {
 			t.Fatalf("during refresh = %v, %v", tok, err)
 		}
 	}
-	if n := <-g.arrived; n != 2 {
+	if n := g.next(t); n != 2 {
 		t.Fatalf("refresh request #%d", n)
 	}
-	g.release()
+	g.release(t)
 	waitFor(t, func() bool { tok, _ := c.Token(ctx, "r"); return tok.AccessToken == "tok-2" })
 	if n := g.count.Load(); n != 2 {
 		t.Fatalf("%d requests, want 2 (one refresh)", n)
 	}
 
-	// A failed refresh keeps serving the cached token and backs off.
+	// A failed refresh keeps serving the cached token and backs off. A
+	// refresh, once started, stays in flight (busy) until released, so
+	// "no refresh started" is checked right after each call, not by a
+	// request counter that a started refresh may not have reached yet.
+	e := c.lookup("r")
 	clock.Advance(56 * time.Minute) // tok-2 RefreshOn passed, still valid until +60
 	c.Token(ctx, "r")
-	<-g.arrived
-	g.release() // #3 fails
-	waitFor(t, func() bool { return !c.lookup("r").busy.Load() })
+	g.next(t)
+	g.release(t) // #3 fails
+	waitFor(t, func() bool { return !e.busy.Load() })
 	for range 20 {
 		if tok, err := c.Token(ctx, "r"); err != nil || tok.AccessToken != "tok-2" {
 			t.Fatalf("after failed refresh = %v, %v", tok, err)
 		}
-	}
-	if n := g.count.Load(); n != 3 {
-		t.Fatalf("%d requests: refresh storm after a failure", n)
+		if e.busy.Load() {
+			t.Fatal("a refresh started right after a failed one: no back-off")
+		}
 	}
 	clock.Advance(31 * time.Second) // backoff over: one more try (#4 fails too)
 	c.Token(ctx, "r")
-	<-g.arrived
-	g.release()
-	waitFor(t, func() bool { return !c.lookup("r").busy.Load() })
+	if !e.busy.Load() {
+		t.Fatal("no refresh after the 30 s back-off")
+	}
+	g.next(t)
+	g.release(t)
+	waitFor(t, func() bool { return !e.busy.Load() })
 	clock.Advance(31 * time.Second) // second backoff is 60 s: no request yet
 	c.Token(ctx, "r")
+	if e.busy.Load() {
+		t.Fatal("a refresh started 31 s after the second failure; the back-off is 60 s")
+	}
 	if n := g.count.Load(); n != 4 {
 		t.Fatalf("%d requests, want 4", n)
 	}
 
 	// Under 30 s of validity left: the caller waits for a fresh token.
 	clock.Advance(2*time.Minute + 30*time.Second) // now at +60m - 28s of tok-2
-	done := make(chan Token, 1)
-	go func() { tok, _ := c.Token(ctx, "r"); done <- tok }()
-	if n := <-g.arrived; n != 5 {
+	done := goToken(c, "r")
+	if n := g.next(t); n != 5 {
 		t.Fatalf("sync request #%d", n)
 	}
+	if !e.busy.Load() {
+		t.Fatal("the sync fetch is not in flight")
+	}
 	select {
-	case tok := <-done:
-		t.Fatalf("returned %q before the fetch finished", tok.AccessToken)
+	case r := <-done:
+		t.Fatalf("returned %q before the fetch finished", r.tok.AccessToken)
 	case <-time.After(20 * time.Millisecond):
 	}
-	g.release()
-	if tok := <-done; tok.AccessToken != "tok-5" {
+	g.release(t)
+	if tok, _ := done.within(t, "the sync fetch"); tok.AccessToken != "tok-5" {
 		t.Fatalf("sync fetch got %q", tok.AccessToken)
+	}
+}
+
+// After failed background refreshes the next one waits 30 s, 1 min, 2 min,
+// 4 min, then 5 min for good: checked step by step on the fake clock, one
+// second before (no refresh) and at each step (one refresh).
+func TestBackgroundRefreshBackoffSteps(t *testing.T) {
+	clock := newFakeClock(false)
+	g := newGatedIMDS(t, 24*time.Hour, func(n int) int {
+		if n > 1 {
+			return 500
+		}
+		return 0
+	})
+	// One attempt per refresh: no retry of the 500 inside an acquisition.
+	c := newTestCred(t, g.URL, clock, Options{RetryBudget: time.Millisecond})
+	ctx := context.Background()
+	first := goToken(c, "r")
+	g.next(t)
+	g.release(t)
+	if _, err := first.within(t, "the first token"); err != nil {
+		t.Fatal(err)
+	}
+	e := c.lookup("r")
+	refresh := func(step int) {
+		t.Helper()
+		c.Token(ctx, "r")
+		if !e.busy.Load() {
+			t.Fatalf("step %d: no background refresh started", step)
+		}
+		g.next(t)
+		g.release(t)
+		waitFor(t, func() bool { return !e.busy.Load() })
+	}
+	clock.Advance(12 * time.Hour) // RefreshOn: half of the 24 h lifetime
+	refresh(0)
+	for i, step := range []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 5 * time.Minute, 5 * time.Minute} {
+		clock.Advance(step - time.Second)
+		if tok, err := c.Token(ctx, "r"); err != nil || tok.AccessToken != "tok-1" {
+			t.Fatalf("step %d: %v, %v; want the cached token", i+1, tok, err)
+		}
+		if e.busy.Load() {
+			t.Fatalf("step %d: a refresh started %v after failure %d; want a back-off of %v", i+1, step-time.Second, i+1, step)
+		}
+		clock.Advance(time.Second)
+		refresh(i + 1)
+	}
+	if n := g.count.Load(); n != 8 {
+		t.Fatalf("%d requests, want 8 (the first token and 7 refreshes)", n)
+	}
+}
+
+func TestRefreshBackoff(t *testing.T) {
+	for _, tt := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, 30 * time.Second}, {1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {4, 4 * time.Minute}, {5, 5 * time.Minute}, {50, 5 * time.Minute}} {
+		if got := refreshBackoff(tt.failures); got != tt.want {
+			t.Errorf("refreshBackoff(%d) = %v, want %v", tt.failures, got, tt.want)
+		}
 	}
 }
 
@@ -299,14 +383,18 @@ func TestCloseStopsBackgroundWork(t *testing.T) {
 	g := newGatedIMDS(t, time.Hour, nil)
 	base := runtime.NumGoroutine()
 	c := newTestCred(t, g.URL, clock, Options{})
-	go func() { <-g.arrived; g.release() }()
-	if _, err := c.Token(context.Background(), "r"); err != nil {
+	first := goToken(c, "r")
+	g.next(t)
+	g.release(t)
+	if _, err := first.within(t, "the first token"); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(56 * time.Minute)
 	c.Token(context.Background(), "r") // starts a background refresh, blocked in the handler
-	<-g.arrived
-	if err := c.Close(); err != nil { // cancels the fetch and waits for it
+	g.next(t)
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }() // cancels the fetch and waits for it
+	if err := recvWithin(t, closed, "Close to stop the background refresh"); err != nil {
 		t.Fatal(err)
 	}
 	if c.lookup("r").busy.Load() {
@@ -330,9 +418,9 @@ func TestCloseFailsWaiters(t *testing.T) {
 	c := newTestCred(t, g.URL, newFakeClock(true), Options{})
 	errc := make(chan error, 1)
 	go func() { _, err := c.Token(context.Background(), "r"); errc <- err }()
-	<-g.arrived
+	g.next(t)
 	c.Close()
-	if err := <-errc; !errors.Is(err, errClosed) {
+	if err := recvWithin(t, errc, "the waiter to fail on Close"); !errors.Is(err, errClosed) {
 		t.Fatalf("waiter got %v", err)
 	}
 }

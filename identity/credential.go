@@ -141,8 +141,8 @@ type Credential struct {
 	closed atomic.Bool
 	wg     sync.WaitGroup // tracks fetch goroutines
 
-	mu      sync.Mutex                        // serializes entries updates and wg.Add vs Close
-	entries atomic.Pointer[map[string]*entry] // copy-on-write: lock-free reads
+	mu    sync.Mutex    // serializes cache writes, and wg.Add vs Close (cache.go)
+	cache resourceCache // per-resource tokens, lock-free reads
 }
 
 // errClosed is returned by a closed Credential.
@@ -167,7 +167,7 @@ func New(o Options) (*Credential, error) {
 	if o.DialTimeout < 0 || o.RetryBudget < 0 || o.WaitReady < 0 {
 		return nil, fmt.Errorf("identity: DialTimeout (%s), RetryBudget (%s) and WaitReady (%s) must not be negative", o.DialTimeout, o.RetryBudget, o.WaitReady)
 	}
-	c := &Credential{id: o.ID, src: src, clock: o.Clock, budget: o.RetryBudget, log: o.Logger, waitReady: o.WaitReady}
+	c := &Credential{id: o.ID, src: src, clock: o.Clock, budget: o.RetryBudget, log: o.Logger, waitReady: o.WaitReady, cache: newResourceCache()}
 	if c.budget == 0 {
 		c.budget = defaultRetryBudget
 	}
@@ -248,6 +248,7 @@ func (c *Credential) TokenWithOptions(ctx context.Context, scopeOrResource strin
 			if t := e.tok.Load(); t != nil {
 				now := c.now()
 				if usable(t, now) {
+					e.touch(now)
 					if !now.Before(t.RefreshOn) {
 						c.refreshInBackground(e, resource, now)
 					}

@@ -69,7 +69,10 @@
 // (refresh_in when the endpoint sends it, else half the lifetime for
 // lifetimes over 2 h, else 5 minutes before expiry) while callers keep
 // getting the cached one; with under 30 s left it is fetched synchronously.
-// Concurrent callers share one upstream request.
+// Concurrent callers share one upstream request. The cache holds at most
+// 1,024 resources and 4 MiB of tokens; past either bound the least
+// recently used resources are dropped (and fetched again when asked for). A
+// resource whose fetch failed is not kept.
 //
 // # Errors and latency
 //

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/azmsi/azmsi/identity"
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 // An IMDS-like server stands in for the VM's metadata endpoint; on a VM,
@@ -25,7 +26,13 @@ func Example() {
 	}))
 	defer imds.Close()
 
-	cred, err := identity.New(identity.Options{Endpoint: imds.URL})
+	cred, err := identity.New(identity.Options{
+		Endpoint: imds.URL,
+		// Only for this example: dial nothing but loopback and ignore this
+		// machine's environment. On a VM, leave all three fields unset.
+		HTTPClient: testenv.LoopbackOnlyClient(nil),
+		Getenv:     func(string) string { return "" },
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -55,7 +62,14 @@ func ExampleErrUnavailable() {
 	closed := "http://" + l.Addr().String()
 	l.Close()
 
-	cred, _ := identity.New(identity.Options{Endpoint: closed, ID: identity.ClientID("11111111-1111-1111-1111-111111111111")})
+	cred, _ := identity.New(identity.Options{
+		Endpoint: closed,
+		ID:       identity.ClientID("11111111-1111-1111-1111-111111111111"),
+		// Only for this example: dial nothing but loopback and ignore this
+		// machine's environment.
+		HTTPClient: testenv.LoopbackOnlyClient(nil),
+		Getenv:     func(string) string { return "" },
+	})
 	defer cred.Close()
 	_, err := cred.Token(context.Background(), "https://vault.azure.net")
 	fmt.Println(errors.Is(err, identity.ErrUnavailable))

@@ -1,9 +1,11 @@
 package identity
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -123,4 +125,84 @@ func uamiJWT(extra map[string]any) string {
 		c[k] = v
 	}
 	return makeJWT(c)
+}
+
+// testDeadline bounds every wait of a test for another goroutine, so that a
+// regression fails with a message naming what did not happen instead of
+// hanging until go test's 10-minute panic. It bounds an outcome, never a
+// speed.
+const testDeadline = 10 * time.Second
+
+// recvWithin receives from ch, or fails the test naming what.
+func recvWithin[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(testDeadline):
+		t.Fatalf("waited %v for %s", testDeadline, what)
+		panic("unreachable")
+	}
+}
+
+// sendWithin sends v on ch, or fails the test naming what.
+func sendWithin[T any](t testing.TB, ch chan<- T, v T, what string) {
+	t.Helper()
+	select {
+	case ch <- v:
+	case <-time.After(testDeadline):
+		t.Fatalf("waited %v for %s", testDeadline, what)
+	}
+}
+
+// waitGroupWithin waits for wg, or fails the test naming what.
+func waitGroupWithin(t testing.TB, wg *sync.WaitGroup, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	recvWithin(t, done, what)
+}
+
+// tokenResult is the outcome of a Token call run by goToken.
+type tokenResult struct {
+	tok Token
+	err error
+}
+
+type tokenCall chan tokenResult
+
+// goToken runs c.Token(resource) in a goroutine.
+func goToken(c *Credential, resource string) tokenCall {
+	ch := make(tokenCall, 1)
+	go func() {
+		tok, err := c.Token(context.Background(), resource)
+		ch <- tokenResult{tok, err}
+	}()
+	return ch
+}
+
+// within waits for the call's result, or fails the test naming what.
+func (ch tokenCall) within(t testing.TB, what string) (Token, error) {
+	t.Helper()
+	r := recvWithin(t, ch, what)
+	return r.tok, r.err
+}
+
+// guardLoopback makes a credential built with the production client (no
+// Options.HTTPClient) refuse every address but loopback, keeping the rest
+// of its transport (dial timeout, no proxy). Tests that exercise the
+// production client call it, so a dropped endpoint override fails loudly
+// instead of dialing the real IMDS.
+func guardLoopback(t testing.TB, c *Credential) {
+	t.Helper()
+	if c.transport == nil || c.transport.DialContext == nil {
+		t.Fatal("guardLoopback: the credential has no own transport to guard")
+	}
+	dial := c.transport.DialContext
+	c.transport.DialContext = func(ctx context.Context, network, address string) (net.Conn, error) {
+		if err := testenv.CheckLoopback(address); err != nil {
+			return nil, err
+		}
+		return dial(ctx, network, address)
+	}
 }
