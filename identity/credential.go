@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 const (
@@ -86,17 +88,9 @@ type Options struct {
 	WaitReady time.Duration
 }
 
-// Clock is the time seam: tests inject a fake to drive expiry, refresh and
-// retries without sleeping.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+// Clock is the time seam shared by azmsi's clients: tests inject a fake to
+// drive expiry, refresh and retries without sleeping.
+type Clock = azhttp.Clock
 
 // newHTTPClient builds the default client: no proxy (IMDS must not be
 // proxied), a short dial timeout so a missing endpoint fails fast, no
@@ -172,7 +166,7 @@ func New(o Options) (*Credential, error) {
 		c.budget = defaultRetryBudget
 	}
 	if c.clock == nil {
-		c.clock = realClock{}
+		c.clock = azhttp.RealClock{}
 		// A direct function value, not the interface: the hit path of
 		// Token is a map lookup and one clock read.
 		c.now = time.Now

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azmsi/azmsi/internal/azhttp"
 	"github.com/azmsi/azmsi/internal/testenv"
 )
 
@@ -59,7 +60,7 @@ func TestTokenRequestShape(t *testing.T) {
 			if r.Header.Get("Metadata") != "true" {
 				t.Fatalf("Metadata header = %q", r.Header.Get("Metadata"))
 			}
-			if r.Header.Get("User-Agent") != "azmsi/"+Version {
+			if r.Header.Get("User-Agent") != azhttp.UserAgent() {
 				t.Fatalf("User-Agent = %q", r.Header.Get("User-Agent"))
 			}
 			if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(r.Header.Get("x-ms-client-request-id")) {

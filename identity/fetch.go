@@ -3,7 +3,6 @@ package identity
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // The fetch path: every request this package sends goes through here.
@@ -76,8 +77,8 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 		if err != nil {
 			return nil, fmt.Errorf("identity: building the %s request: %v", c.src.info().Name, err)
 		}
-		req.Header.Set("User-Agent", userAgent)
-		req.Header.Set("x-ms-client-request-id", newUUID())
+		req.Header.Set("User-Agent", azhttp.UserAgent())
+		req.Header.Set(azhttp.HeaderClientRequestID, azhttp.NewRequestID())
 		t0 := c.clock.Now()
 		ex, err := c.roundTrip(req)
 		c.logAttempt(req, ex, err, attempt, c.clock.Now().Sub(t0))
@@ -126,7 +127,7 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 			ex.tries = attempt
 			return ex, nil
 		}
-		if err := sleep(ctx, c.clock, delay); err != nil {
+		if err := azhttp.Sleep(ctx, c.clock, delay); err != nil {
 			return nil, fmt.Errorf("identity: waiting to retry the %s request: %w", c.src.info().Name, err)
 		}
 	}
@@ -438,13 +439,4 @@ func dialReason(err error) string {
 		return op.Err.Error()
 	}
 	return err.Error()
-}
-
-// newUUID returns a random version-4 UUID for x-ms-client-request-id.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

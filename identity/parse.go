@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // This file is the token-response parser shared by every source. It is
@@ -189,7 +191,7 @@ func parseExpiresOn(raw json.RawMessage) (t time.Time, ok bool, err error) {
 			return t.UTC(), true, nil
 		}
 	}
-	return time.Time{}, false, fmt.Errorf("%q is neither epoch seconds nor a known date format (e.g. 01/02/2006 15:04:05 +00:00)", clip(s, 40))
+	return time.Time{}, false, fmt.Errorf("%q is neither epoch seconds nor a known date format (e.g. 01/02/2006 15:04:05 +00:00)", azhttp.Clip(s, 40))
 }
 
 func epoch(n int64) (time.Time, bool, error) {
@@ -247,7 +249,7 @@ func parseNumber(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("%q is not a whole number", clip(s, 40))
+		return 0, fmt.Errorf("%q is not a whole number", azhttp.Clip(s, 40))
 	}
 	return int64(f), nil
 }
@@ -283,11 +285,4 @@ func jsonErrorText(err error) string {
 		return fmt.Sprintf("field %s is a JSON %s", te.Field, te.Value)
 	}
 	return "malformed JSON"
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

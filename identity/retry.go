@@ -1,13 +1,12 @@
 package identity
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // retryPolicy says which failures a source retries and how long it waits.
@@ -71,7 +70,7 @@ func (p retryPolicy) statusDelay(code, failures int, h http.Header, now time.Tim
 	if p.retryStatus == nil || !p.retryStatus(code) {
 		return 0, false
 	}
-	if ra, ok := retryAfter(h, now); ok {
+	if ra, ok := azhttp.RetryAfter(h, now, maxRetryAfter); ok {
 		if code != http.StatusGone && failures > p.maxRetries {
 			return 0, false
 		}
@@ -117,49 +116,7 @@ func (p retryPolicy) jittered(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*r()))
 }
 
-// maxRetryAfter bounds a server-requested wait; the retry budget bounds it
-// further.
+// maxRetryAfter bounds a server-requested wait (read by azhttp.RetryAfter:
+// retry-after-ms, x-ms-retry-after-ms, then Retry-After); the retry budget
+// bounds it further.
 const maxRetryAfter = 10 * time.Minute
-
-// retryAfter reads retry-after-ms, x-ms-retry-after-ms (milliseconds) and
-// Retry-After (seconds or an HTTP date), in that order of precedence.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	for _, name := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
-		if v := strings.TrimSpace(h.Get(name)); v != "" {
-			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms >= 0 {
-				return min(time.Duration(ms)*time.Millisecond, maxRetryAfter), true
-			}
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		if s > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter, true
-		}
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		return min(max(d, 0), maxRetryAfter), true
-	}
-	return 0, false
-}
-
-// sleep waits d on clock, or until ctx is done.
-func sleep(ctx context.Context, clock Clock, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-clock.After(d):
-		return nil
-	}
-}

@@ -6,31 +6,35 @@ import (
 	"time"
 )
 
-func TestRetryAfter(t *testing.T) {
+// statusDelay honours the server's delay headers (read by azhttp, capped at
+// 10 min, floored at 100 ms) and falls back to the backoff without one.
+func TestStatusDelayRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := imdsRetryPolicy()
+	p.jitter = func() float64 { return 0.5 } // factor 1: the first backoff is exactly 2 s
+	const backoff = 2 * time.Second
 	tests := []struct {
 		h    map[string]string
 		want time.Duration
-		ok   bool
 	}{
-		{map[string]string{"Retry-After": "7"}, 7 * time.Second, true},
-		{map[string]string{"Retry-After": now.Add(12 * time.Second).Format(http.TimeFormat)}, 12 * time.Second, true},
-		{map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 0, true},
-		{map[string]string{"Retry-After": "99999"}, 10 * time.Minute, true},
-		{map[string]string{"Retry-After": "-3"}, 0, false},
-		{map[string]string{"Retry-After": "soon"}, 0, false},
-		{map[string]string{"retry-after-ms": "1500", "Retry-After": "9"}, 1500 * time.Millisecond, true},
-		{map[string]string{"x-ms-retry-after-ms": "250"}, 250 * time.Millisecond, true},
-		{map[string]string{}, 0, false},
+		{map[string]string{"Retry-After": "7"}, 7 * time.Second},
+		{map[string]string{"Retry-After": "1.5"}, 1500 * time.Millisecond},
+		{map[string]string{"Retry-After": now.Add(12 * time.Second).Format(http.TimeFormat)}, 12 * time.Second},
+		{map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 100 * time.Millisecond},
+		{map[string]string{"Retry-After": "99999"}, 10 * time.Minute},
+		{map[string]string{"Retry-After": "-3"}, backoff},
+		{map[string]string{"Retry-After": "soon"}, backoff},
+		{map[string]string{"retry-after-ms": "1500", "Retry-After": "9"}, 1500 * time.Millisecond},
+		{map[string]string{"x-ms-retry-after-ms": "250"}, 250 * time.Millisecond},
+		{map[string]string{}, backoff},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
 		for k, v := range tt.h {
 			h.Set(k, v)
 		}
-		got, ok := retryAfter(h, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tt.h, got, ok, tt.want, tt.ok)
+		if got, ok := p.statusDelay(429, 1, h, now); !ok || got != tt.want {
+			t.Errorf("statusDelay(429, %v) = %v, %v; want %v, true", tt.h, got, ok, tt.want)
 		}
 	}
 }
