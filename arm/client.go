@@ -151,7 +151,7 @@ func New(o Options) (*Client, error) {
 		c.userAgent += " " + ua
 	}
 	if c.http == nil {
-		c.http = &http.Client{Transport: sharedTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c.http = &http.Client{Transport: sharedTransport(), CheckRedirect: noRedirects}
 	}
 	switch {
 	case c.maxRetries == 0:
@@ -199,14 +199,20 @@ const defaultIdlePerHost = 4 * defaultMaxConcurrency
 // Options.HTTPClient: http.DefaultTransport's settings (proxy from the
 // environment, timeouts) with defaultIdlePerHost idle connections per host.
 // One transport for all such clients, so that clients need no Close.
-var sharedTransport = sync.OnceValue(func() *http.Transport {
+var sharedTransport = sync.OnceValue(newSharedTransport)
+
+func newSharedTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = defaultIdlePerHost
 	if t.MaxIdleConns < defaultIdlePerHost {
 		t.MaxIdleConns = defaultIdlePerHost
 	}
 	return t
-})
+}
+
+// noRedirects keeps a redirect from carrying the token along: the 3xx is
+// the answer.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // parseEndpoint checks that a bearer token may be sent to endpoint.
 func parseEndpoint(endpoint string, insecureLoopback bool) (*url.URL, error) {

@@ -5,33 +5,51 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
+// overlapWait bounds how long a test handler waits for concurrent requests
+// that should overlap; reaching it fails the test with a message, not a hang.
+const overlapWait = 10 * time.Second
+
 func TestResourceGroupsAcrossOrderAndBound(t *testing.T) {
+	const bound = 3
 	var mu sync.Mutex
 	inFlight, maxInFlight := 0, 0
+	overlapped := make(chan struct{}) // closed once bound requests are in flight together, or one waited overlapWait
+	release := sync.OnceFunc(func() { close(overlapped) })
 	e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		inFlight++
 		if inFlight > maxInFlight {
 			maxInFlight = inFlight
+			if maxInFlight == bound {
+				release()
+			}
 		}
 		mu.Unlock()
 		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
-		// Hold the request briefly so that concurrent lists overlap.
-		time.Sleep(5 * time.Millisecond)
+		// The first requests wait for each other: a fan-out that ran the
+		// lists one by one would leave the first here until overlapWait.
+		select {
+		case <-overlapped:
+		case <-time.After(overlapWait):
+			release()
+		}
 		sub := strings.Split(r.URL.Path, "/")[2]
 		if sub == "bad" {
 			armError(w, 404, "SubscriptionNotFound", "The subscription 'bad' could not be found.")
 			return
 		}
 		writeJSON(w, 200, `{"value":[{"name":"`+sub+`-a"},{"name":"`+sub+`-b"}]}`)
-	}), func(o *Options) { o.MaxConcurrency = 3 })
+	}), func(o *Options) { o.MaxConcurrency = bound })
 	var subs []string
 	for i := range 20 {
 		subs = append(subs, fmt.Sprintf("sub%02d", i))
@@ -59,13 +77,16 @@ func TestResourceGroupsAcrossOrderAndBound(t *testing.T) {
 			t.Errorf("result %d: %+v", i, r)
 		}
 	}
-	if maxInFlight > 3 || maxInFlight < 1 {
-		t.Fatalf("max in flight %d, bound 3", maxInFlight)
+	mu.Lock()
+	defer mu.Unlock()
+	if maxInFlight != bound {
+		t.Fatalf("at most %d requests were in flight together; want exactly the bound, %d (fewer: the lists did not overlap within %v)", maxInFlight, bound, overlapWait)
 	}
 }
 
 func TestResourceGroupsAcrossCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // on a failure too: the server's Close waits for its hanging handlers
 	started := make(chan struct{}, 100)
 	e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		started <- struct{}{}
@@ -79,8 +100,13 @@ func TestResourceGroupsAcrossCancel(t *testing.T) {
 		defer close(done)
 		res, err = e.c.ResourceGroupsAcross(ctx, []string{"a", "b", "c", "d", "e"}, nil)
 	}()
-	<-started
-	<-started
+	for i := range 2 {
+		select {
+		case <-started:
+		case <-time.After(overlapWait):
+			t.Fatalf("only %d of the 2 concurrent lists (MaxConcurrency 2) reached the server within %v", i, overlapWait)
+		}
+	}
 	cancel()
 	select {
 	case <-done:
@@ -117,7 +143,7 @@ func TestDefaultTransportReusesFanOutConnections(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	round, fresh := 0, 0
-	e := newHTTPEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		if !seen[r.RemoteAddr] {
 			seen[r.RemoteAddr] = true
@@ -128,7 +154,11 @@ func TestDefaultTransportReusesFanOutConnections(t *testing.T) {
 		mu.Unlock()
 		time.Sleep(5 * time.Millisecond) // let the lists overlap
 		writeJSON(w, 200, `{"value":[{"name":"a"}]}`)
-	}), func(o *Options) { o.HTTPClient = nil }) // the default client, at a loopback endpoint
+	}))
+	t.Cleanup(srv.Close)
+	// The default transport's settings, dialling loopback only: were the
+	// endpoint override lost, the request would fail instead of reaching ARM.
+	e := startEnv(t, srv, &http.Client{Transport: loopbackShared(), CheckRedirect: noRedirects}, true, nil)
 	var subs []string
 	for i := range 3 * defaultMaxConcurrency {
 		subs = append(subs, fmt.Sprintf("sub%02d", i))
@@ -145,5 +175,43 @@ func TestDefaultTransportReusesFanOutConnections(t *testing.T) {
 	defer mu.Unlock()
 	if fresh != 0 || len(seen) > defaultMaxConcurrency {
 		t.Fatalf("%d connections in all, %d opened after the first fan-out; want at most %d, all reused", len(seen), fresh, defaultMaxConcurrency)
+	}
+}
+
+// loopbackShared is the transport that clients without Options.HTTPClient
+// share, with the same pool settings, but dialling only loopback addresses.
+func loopbackShared() *http.Transport {
+	tr := newSharedTransport()
+	tr.Proxy = nil
+	tr.DialContext = testenv.LoopbackOnlyTransport().DialContext
+	return tr
+}
+
+func TestLoopbackSharedTransportRefusesARM(t *testing.T) {
+	// The dial check refuses host names before resolving them: no packet.
+	_, err := loopbackShared().DialContext(context.Background(), "tcp", "management.azure.com:443")
+	if !errors.Is(err, testenv.ErrNotLoopback) {
+		t.Fatalf("dial management.azure.com: %v; want testenv.ErrNotLoopback", err)
+	}
+}
+
+func TestClientsWithoutHTTPClientShareOneTransport(t *testing.T) {
+	mk := func() *Client {
+		c, err := New(Options{Credential: &fakeCred{}, Endpoint: "https://127.0.0.1:1", Getenv: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a, b := mk(), mk()
+	ta, ok := a.http.Transport.(*http.Transport)
+	if !ok || ta != b.http.Transport || ta != sharedTransport() {
+		t.Fatalf("transports %p %p, shared %p", a.http.Transport, b.http.Transport, sharedTransport())
+	}
+	if ta.MaxIdleConnsPerHost != 32 || ta.MaxIdleConns < 32 {
+		t.Fatalf("idle connections per host %d, in all %d; want 32 and at least 32", ta.MaxIdleConnsPerHost, ta.MaxIdleConns)
+	}
+	if a.http.CheckRedirect == nil || a.http.CheckRedirect(nil, nil) != http.ErrUseLastResponse {
+		t.Fatal("the default client follows redirects")
 	}
 }

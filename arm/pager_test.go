@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // pagedSubs serves total subscriptions, per per page, with absolute
@@ -86,12 +87,22 @@ func TestPagerLoopDetected(t *testing.T) {
 	}), nil)
 	var got []string
 	var lastErr error
-	for s, err := range e.c.Subscriptions(context.Background()) {
+	// A pager that missed the loop would go on for ever: stop after 10 items,
+	// and after 30s whatever happens, and say so.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for s, err := range e.c.Subscriptions(ctx) {
 		if err != nil {
 			lastErr = err
 			break
 		}
 		got = append(got, s.SubscriptionID)
+		if len(got) > 10 {
+			t.Fatalf("the pager is still following the repeated nextLink after %d items (%d requests)", len(got), n.Load())
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the pager did not stop on the repeated nextLink within 30s: items %v, err %v, requests %d", got, lastErr, n.Load())
 	}
 	if lastErr == nil || !strings.Contains(lastErr.Error(), "a second time") || len(got) != 2 || n.Load() != 2 {
 		t.Fatalf("items %v err %v requests %d", got, lastErr, n.Load())

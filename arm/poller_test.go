@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 func TestDeleteViaLocation(t *testing.T) {
 	var e *testEnv
 	var polls atomic.Int32
+	var mu sync.Mutex
+	var polled []string // the operation paths polled, in order
 	e = newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == "DELETE" && r.URL.Path == "/subscriptions/s/resourcegroups/rg1":
@@ -21,10 +24,14 @@ func TestDeleteViaLocation(t *testing.T) {
 			w.Header().Set("Location", "https://management.azure.com/subscriptions/s/operationresults/tok?api-version=2021-04-01")
 			w.Header().Set("Retry-After", "15")
 			w.WriteHeader(202)
-		case r.Method == "GET" && r.URL.Path == "/subscriptions/s/operationresults/tok":
+		case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/subscriptions/s/operationresults/tok"):
+			mu.Lock()
+			polled = append(polled, r.URL.Path)
+			mu.Unlock()
 			switch polls.Add(1) {
 			case 1:
-				w.Header().Set("Location", e.srv.URL+r.URL.String())
+				// A 202 may move the operation: the next poll must go to the new Location.
+				w.Header().Set("Location", e.srv.URL+"/subscriptions/s/operationresults/tok-moved?api-version=2021-04-01")
 				w.Header().Set("Retry-After", "0")
 				w.WriteHeader(202)
 			case 2:
@@ -54,6 +61,12 @@ func TestDeleteViaLocation(t *testing.T) {
 	}
 	if w := e.sleep.got(); len(w) != 3 || w[0] != 15*time.Second || w[1] != 0 || w[2] != 7*time.Second {
 		t.Fatalf("waits %v; want [15s 0 7s]", w)
+	}
+	mu.Lock()
+	got := strings.Join(polled, " ")
+	mu.Unlock()
+	if want := "/subscriptions/s/operationresults/tok /subscriptions/s/operationresults/tok-moved /subscriptions/s/operationresults/tok-moved"; got != want {
+		t.Fatalf("polled %s\nwant   %s (the poller must follow the Location of a 202)", got, want)
 	}
 	// Resuming continues from the same Location.
 	p2, err := e.c.ResumePoller(tok)
@@ -131,7 +144,15 @@ func TestAzureAsyncOperation(t *testing.T) {
 					t.Errorf("unexpected %s %s", r.Method, r.URL)
 				}
 			}), nil)
-			ctx := context.Background()
+			// If the poller missed the end it would poll forever: stop it after
+			// 20 waits, and after 30s whatever happens, and say so.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			e.sleep.before = func(n int) {
+				if n > 20 {
+					cancel()
+				}
+			}
 			var body []byte
 			if tc.method != "DELETE" {
 				body = []byte(`{}`)
@@ -145,6 +166,9 @@ func TestAzureAsyncOperation(t *testing.T) {
 				t.Fatal(err)
 			}
 			final, err := p.Wait(ctx)
+			if ctx.Err() != nil {
+				t.Fatalf("the poller was still polling after %d waits (%d status requests): it did not see the operation end %s; err %v", len(e.sleep.got()), polls.Load(), tc.final, err)
+			}
 			if tc.wantErr != "" {
 				var re *ResponseError
 				if !errors.As(err, &re) || !strings.Contains(err.Error(), tc.wantErr) || re.OperationStatus != tc.final {
