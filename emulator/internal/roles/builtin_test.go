@@ -9,10 +9,10 @@ import (
 // rather than taken from the constants under test.
 func TestBuiltInRolesNamesAndGUIDs(t *testing.T) {
 	want := map[string]string{
-		"Owner":                                   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-		"Contributor":                             "b24988ac-6180-42a0-ab88-20f7382dd24c",
-		"Reader":                                  "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-		"User Access Administrator":               "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+		"Owner":                     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+		"Contributor":               "b24988ac-6180-42a0-ab88-20f7382dd24c",
+		"Reader":                    "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+		"User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
 		"Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
 		"Managed Identity Operator":               "f1a07417-d97a-45cb-824c-7a7467783830",
 		"Key Vault Administrator":                 "00482a5a-887f-4fb3-b363-3b7fe8e74483",

@@ -46,7 +46,9 @@ func do(t *testing.T, h http.Handler, oid, method, path, body string) result {
 
 func errorCode(t *testing.T, r result) string {
 	t.Helper()
-	var b struct{ Error struct{ Code, Message string } }
+	var b struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal([]byte(r.body), &b); err != nil {
 		t.Fatalf("error body %q: %v", r.body, err)
 	}

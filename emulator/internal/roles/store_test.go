@@ -45,7 +45,10 @@ func TestPutAssignmentErrors(t *testing.T) {
 			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
 			r.RoleDefinitionID = roleIDPrefix + "00000000-0000-4000-8000-000000000000"
 		}), 400, "RoleDefinitionDoesNotExist", "'00000000-0000-4000-8000-000000000000'"},
-		{"role id malformed", mod(func(r *AssignmentRequest) { r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"; r.RoleDefinitionID = "Reader" }), 400, "InvalidRoleDefinitionId", "'Reader'"},
+		{"role id malformed", mod(func(r *AssignmentRequest) {
+			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
+			r.RoleDefinitionID = "Reader"
+		}), 400, "InvalidRoleDefinitionId", "'Reader'"},
 		{"custom role outside its assignable scopes", mod(func(r *AssignmentRequest) {
 			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
 			r.Scope = mustScope(t, subID+"/resourceGroups/rg2")
@@ -55,7 +58,10 @@ func TestPutAssignmentErrors(t *testing.T) {
 			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
 			r.PrincipalID = "99999999-0000-4000-8000-000000000009"
 		}), 400, "PrincipalNotFound", "Principal 99999999000040008000000000000009 does not exist in the directory aaaaaaaa-0000-4000-8000-000000000001."},
-		{"principal id not a GUID", mod(func(r *AssignmentRequest) { r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"; r.PrincipalID = "web-identity" }), 400, "InvalidPrincipalId", "'web-identity'"},
+		{"principal id not a GUID", mod(func(r *AssignmentRequest) {
+			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
+			r.PrincipalID = "web-identity"
+		}), 400, "InvalidPrincipalId", "'web-identity'"},
 		{"principal type mismatch", mod(func(r *AssignmentRequest) {
 			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
 			r.PrincipalType = "User"
@@ -63,7 +69,10 @@ func TestPutAssignmentErrors(t *testing.T) {
 		{"principal type unknown", mod(func(r *AssignmentRequest) { r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"; r.PrincipalType = "Robot" }), 400, "InvalidRequestContent", "'Robot'"},
 		{"change the role of a name", mod(func(r *AssignmentRequest) { r.RoleDefinitionID = roleIDPrefix + ReaderID }), 400, "RoleAssignmentUpdateNotPermitted", "not allowed to be updated"},
 		{"change the scope of a name", mod(func(r *AssignmentRequest) { r.Scope = mustScope(t, rg1) }), 400, "RoleAssignmentUpdateNotPermitted", "not allowed to be updated"},
-		{"tenant scope", mod(func(r *AssignmentRequest) { r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"; r.Scope = mustScope(t, "/") }), 400, "InvalidScope", "tenant"},
+		{"tenant scope", mod(func(r *AssignmentRequest) {
+			r.Name = "0b1c2d3e-0000-4000-8000-00000000000c"
+			r.Scope = mustScope(t, "/")
+		}), 400, "InvalidScope", "tenant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +88,10 @@ func TestPutAssignmentErrors(t *testing.T) {
 	// The per-subscription limit (3 here).
 	assign(t, s, uamiOID, ReaderID, rg1)
 	assign(t, s, uamiOID, ReaderID, subID)
-	_, _, e = put(s, mod(func(r *AssignmentRequest) { r.Name = "0b1c2d3e-0000-4000-8000-00000000000d"; r.RoleDefinitionID = roleIDPrefix + OwnerID }))
+	_, _, e = put(s, mod(func(r *AssignmentRequest) {
+		r.Name = "0b1c2d3e-0000-4000-8000-00000000000d"
+		r.RoleDefinitionID = roleIDPrefix + OwnerID
+	}))
 	if e == nil || e.Code != "RoleAssignmentLimitExceeded" {
 		t.Fatalf("4th assignment in the subscription: %v; want RoleAssignmentLimitExceeded", e)
 	}
@@ -217,7 +229,10 @@ func TestCustomRoles(t *testing.T) {
 		{"no scopes", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) { d.RoleName = "x"; d.AssignableScopes = nil }), "InvalidRoleDefinition", "assignableScopes is empty"},
 		{"root scope", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) { d.RoleName = "x"; d.AssignableScopes = []string{"/"} }), "InvalidRoleDefinition", "root scope"},
 		{"bad scope", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) { d.RoleName = "x"; d.AssignableScopes = []string{"/subscriptions"} }), "InvalidRoleDefinition", "assignableScopes[0]"},
-		{"bad action", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) { d.RoleName = "x"; d.Permissions = []Permission{{Actions: []string{"read everything"}}} }), "InvalidActionOrNotAction", "permissions[0].actions"},
+		{"bad action", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) {
+			d.RoleName = "x"
+			d.Permissions = []Permission{{Actions: []string{"read everything"}}}
+		}), "InvalidActionOrNotAction", "permissions[0].actions"},
 		{"grants nothing", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) { d.RoleName = "x"; d.Permissions = []Permission{{NotActions: []string{"*"}}} }), "InvalidRoleDefinition", "grants nothing"},
 		{"wrong type", "aaaa0000-0000-4000-8000-000000000002", mod(func(d *Definition) { d.RoleName = "x"; d.Type = "BuiltInRole" }), "InvalidRoleDefinition", "'BuiltInRole'"},
 	}
