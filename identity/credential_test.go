@@ -255,11 +255,9 @@ func TestRetryWaitCancelledByContext(t *testing.T) {
 		_, err := c.Instance(ctx) // runs the retry loop on the caller's ctx
 		errc <- err
 	}()
-	for srv.count.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, func() bool { return srv.count.Load() > 0 })
 	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
+	if err := recvWithin(t, errc, "Instance to return after its context was cancelled"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
