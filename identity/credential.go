@@ -70,9 +70,10 @@ type Options struct {
 
 	// Host forces a managed-identity host instead of detecting it: one of
 	// "imds", "appservice", "appservice2017", "cloudshell", "arc",
-	// "servicefabric", "azureml" (see Hosts and Detect). With a non-IMDS
-	// host, Endpoint (when set) replaces the token URL from the
-	// environment; the host's secrets still come from the environment.
+	// "servicefabric", "azureml", "workload" (see Hosts and Detect). With a
+	// non-IMDS host, Endpoint (when set) replaces the token URL from the
+	// environment (for workload: the authority host); the host's secrets
+	// still come from the environment.
 	Host string
 
 	// ArcKeyDir is the only folder whose .key files an Azure Arc challenge

@@ -18,11 +18,12 @@ const (
 	HostArc            = "arc"            // Azure Arc-enabled server (himds)
 	HostServiceFabric  = "servicefabric"  // Service Fabric application
 	HostAzureML        = "azureml"        // Azure Machine Learning compute
+	HostWorkload       = "workload"       // AKS workload identity (federated token exchanged at Entra ID)
 )
 
 // Hosts lists every host name Options.Host accepts, in detection order.
 func Hosts() []string {
-	return []string{HostServiceFabric, HostAppService, HostAppService2017, HostAzureML, HostCloudShell, HostArc, HostIMDS}
+	return []string{HostServiceFabric, HostAppService, HostAppService2017, HostAzureML, HostCloudShell, HostArc, HostWorkload, HostIMDS}
 }
 
 // Environment variables read by detection (protocols.md §2.1).
@@ -51,6 +52,7 @@ var hostDisplayName = map[string]string{
 	HostArc:            "Azure Arc",
 	HostServiceFabric:  "Service Fabric",
 	HostAzureML:        "Azure ML",
+	HostWorkload:       "Workload identity",
 }
 
 // Detection is the host Detect chose and why. It holds no secret: variables
@@ -74,7 +76,10 @@ type Detection struct {
 //     without MSI_SECRET: Cloud Shell;
 //  3. else Azure Arc when IDENTITY_ENDPOINT + IMDS_ENDPOINT are set or the
 //     himds agent is installed;
-//  4. else IMDS.
+//  4. else AKS workload identity when AZURE_FEDERATED_TOKEN_FILE,
+//     AZURE_CLIENT_ID and AZURE_TENANT_ID are all set (as azure-identity for
+//     Python orders it);
+//  5. else IMDS.
 func Detect(getenv func(string) string) Detection {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -122,6 +127,10 @@ func detect(getenv func(string) string, exists func(string) bool) Detection {
 		if exists(p) {
 			return d(HostArc, "the Azure Arc agent is installed ("+p+")", p)
 		}
+	}
+	if set(envFederatedTokenFile) && set(envClientID) && set(envTenantID) {
+		return d(HostWorkload, "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are set (AKS workload identity)",
+			envFederatedTokenFile, envClientID, envTenantID)
 	}
 	if set(envPodIdentityHost) {
 		return d(HostIMDS, "no managed-identity host variable is set; AZURE_POD_IDENTITY_AUTHORITY_HOST points at an IMDS", envPodIdentityHost)

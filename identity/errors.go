@@ -30,6 +30,7 @@ type AuthError struct {
 
 	host        string // "VM", "app", … for messages
 	unavailable bool   // also matches ErrUnavailable
+	explained   string // the source's own message (errorExplainer), if any
 }
 
 // Unwrap returns ErrUnavailable when the response means managed identity is
@@ -43,6 +44,9 @@ func (e *AuthError) Unwrap() error {
 
 // Error explains what went wrong and what to do.
 func (e *AuthError) Error() string {
+	if e.explained != "" {
+		return e.explained
+	}
 	host := e.host
 	if host == "" {
 		host = "host"

@@ -307,6 +307,9 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 	if ex.status == http.StatusBadRequest && !c.id.IsUserAssigned() && isIdentityNotFound(e.Code, e.Description) {
 		e.unavailable = true // a VM without system-assigned identity: no managed identity here
 	}
+	if x, ok := c.src.(errorExplainer); ok {
+		e.explained = x.explain(e)
+	}
 	return e
 }
 

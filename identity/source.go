@@ -98,6 +98,13 @@ type clientTuner interface {
 	tune(base *http.Transport) (*http.Client, *http.Transport)
 }
 
+// errorExplainer is implemented by sources whose error answers need their
+// own message (Entra's AADSTS codes); explain returns the whole text of
+// AuthError.Error, never a secret.
+type errorExplainer interface {
+	explain(e *AuthError) string
+}
+
 // sourceConstructors builds the source of each host from its settings.
 var sourceConstructors = map[string]func(hostEnv) (source, error){
 	HostIMDS:           newIMDSSource,
@@ -107,6 +114,7 @@ var sourceConstructors = map[string]func(hostEnv) (source, error){
 	HostCloudShell:     newCloudShellSource,
 	HostArc:            newArcSource,
 	HostServiceFabric:  newServiceFabricSource,
+	HostWorkload:       newWorkloadSource,
 }
 
 // selectSource picks the managed-identity protocol (Options.Host, else
