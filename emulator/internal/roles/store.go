@@ -181,3 +181,24 @@ func (s *Store) unpersistAssignment(name string) *Error {
 	}
 	return nil
 }
+
+// Reset drops every assignment and custom role from memory (the emulator's
+// reset, before seeding again). It does not touch the Persister: the caller
+// clears the persisted state in one step (a per-entry delete would cost one
+// fsync each).
+func (s *Store) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for g, r := range s.roles {
+		if r.def.Type == CustomRole {
+			delete(s.roles, g)
+			delete(s.roleNames, strings.ToLower(r.def.RoleName))
+		}
+	}
+	s.custom = 0
+	s.assignments = map[string]*Assignment{}
+	s.dups = map[dupKey]string{}
+	s.perSub = map[string]int{}
+	s.eval = map[string]map[string][]grant{}
+	s.leaving = nil
+}

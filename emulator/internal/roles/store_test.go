@@ -343,3 +343,31 @@ func TestListAssignments(t *testing.T) {
 		}
 	}
 }
+
+func TestReset(t *testing.T) {
+	s := New(Options{})
+	if _, _, e := s.PutCustomRole(Caller{}, "aaaa0000-0000-4000-8000-000000000001", Definition{RoleName: "Mine",
+		Permissions: []Permission{{Actions: []string{"*/read"}}}, AssignableScopes: []string{subID}}); e != nil {
+		t.Fatal(e)
+	}
+	assign(t, s, uamiOID, ReaderID, rg1)
+	s.Reset()
+	if s.Len() != 0 || s.Allowed(uamiOID, actRGRead, rg1) {
+		t.Fatal("assignments survive Reset")
+	}
+	if _, ok := s.DefinitionByName("Mine"); ok {
+		t.Fatal("custom role survives Reset")
+	}
+	if _, ok := s.DefinitionByName("Reader"); !ok {
+		t.Fatal("Reset dropped a built-in role")
+	}
+	// The name is free again and the store works as new.
+	if _, _, e := s.PutCustomRole(Caller{}, "aaaa0000-0000-4000-8000-000000000002", Definition{RoleName: "Mine",
+		Permissions: []Permission{{Actions: []string{"*/read"}}}, AssignableScopes: []string{subID}}); e != nil {
+		t.Fatal(e)
+	}
+	assign(t, s, uamiOID, ReaderID, rg1)
+	if !s.Allowed(uamiOID, actRGRead, rg1) {
+		t.Fatal("store unusable after Reset")
+	}
+}
