@@ -16,7 +16,7 @@ import (
 	"github.com/azmsi/azmsi/internal/testenv"
 )
 
-// The emulator's default identities (emulator/default.json).
+// The emulator's default identities (emulator/internal/config/default.json).
 const (
 	systemClientID = "11111111-1111-1111-1111-111111111111"
 	contributorID  = "22222222-2222-2222-2222-222222222222"

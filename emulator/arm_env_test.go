@@ -52,11 +52,11 @@ func (e *armEnv) tokenFor(name, resource string) string {
 	if id == nil {
 		e.t.Fatalf("no identity %q", name)
 	}
-	m, err := e.s.mint(cfg, id, resource)
+	m, err := e.s.tokens.Mint(cfg, id, resource)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return m.raw
+	return m.Raw
 }
 
 type armResp struct {
@@ -67,7 +67,7 @@ type armResp struct {
 
 func (r armResp) errCode() string {
 	var v struct {
-		Error armError `json:"error"`
+		Error struct{ Code, Message string } `json:"error"`
 	}
 	_ = json.Unmarshal(r.body, &v)
 	return v.Error.Code
@@ -75,7 +75,7 @@ func (r armResp) errCode() string {
 
 func (r armResp) errMessage() string {
 	var v struct {
-		Error armError `json:"error"`
+		Error struct{ Code, Message string } `json:"error"`
 	}
 	_ = json.Unmarshal(r.body, &v)
 	return v.Error.Message

@@ -37,7 +37,7 @@ func TestARMStalledClientDoesNotHoldTheLock(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.s.arm.serve(stalled, newReq("GET", "/subscriptions/"+sub1+"/resourcegroups?api-version="+rgV, ""))
+		e.s.arm.ServeHTTP(stalled, newReq("GET", "/subscriptions/"+sub1+"/resourcegroups?api-version="+rgV, ""))
 	}()
 	<-stalled.writing
 	defer func() { close(stalled.release); <-done }()
@@ -53,7 +53,7 @@ func TestARMStalledClientDoesNotHoldTheLock(t *testing.T) {
 		served := make(chan struct{})
 		go func() {
 			defer close(served)
-			e.s.arm.serve(rec, newReq(c.method, c.path, c.body))
+			e.s.arm.ServeHTTP(rec, newReq(c.method, c.path, c.body))
 		}()
 		select {
 		case <-served:

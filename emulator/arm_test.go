@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/emulator/internal/arm"
+	"github.com/azmsi/azmsi/emulator/internal/config"
 )
 
 func TestARMAuthentication(t *testing.T) {
@@ -73,7 +76,7 @@ func TestARMCommonHeaders(t *testing.T) {
 		}
 	}
 	id := r.header.Get("x-ms-request-id")
-	if !guidRE.MatchString(id) || r.header.Get("x-ms-correlation-request-id") != id {
+	if !config.GUID.MatchString(id) || r.header.Get("x-ms-correlation-request-id") != id {
 		t.Errorf("request id %q, correlation %q", id, r.header.Get("x-ms-correlation-request-id"))
 	}
 	if rr := r.header.Get("x-ms-routing-request-id"); !strings.HasSuffix(rr, ":"+id) || !strings.HasPrefix(rr, "EMULATOR:20251126T120000Z:") {
@@ -130,7 +133,7 @@ func TestARMRoutingAndAPIVersions(t *testing.T) {
 		})
 	}
 	r := e.do("GET", "/subscriptions?api-version=2099-01-01", tok, "")
-	if want := "The api-version '2099-01-01' is invalid. The supported versions are '" + strings.Join(armAPIVersions["subscriptions"], ",") + "'."; r.errMessage() != want {
+	if want := "The api-version '2099-01-01' is invalid. The supported versions are '" + strings.Join(arm.SubscriptionsAPI, ",") + "'."; r.errMessage() != want {
 		t.Errorf("message %q, want %q", r.errMessage(), want)
 	}
 	if r := e.do("POST", "/subscriptions?api-version="+subV, tok, ""); r.header.Get("Allow") != "GET" {
@@ -159,8 +162,8 @@ func TestARMSubscriptions(t *testing.T) {
 			r := e.do("GET", u, e.token(name), "")
 			expect(t, r, 200, "")
 			var page struct {
-				Value []armSubscription `json:"value"`
-				Next  string            `json:"nextLink"`
+				Value []struct{ SubscriptionID string } `json:"value"`
+				Next  string                            `json:"nextLink"`
 			}
 			if err := json.Unmarshal(r.body, &page); err != nil {
 				t.Fatal(err)
@@ -260,7 +263,7 @@ func TestARMResourceGroupCRUD(t *testing.T) {
 		{"not json", "g1", `{location:`, 400, "InvalidRequestContent"},
 		{"trailing data", "g1", `{"location":"eastus"} {}`, 400, "InvalidRequestContent"},
 		{"deep", "g1", `{"location":"eastus","properties":` + deep + `}`, 400, "InvalidRequestContent"},
-		{"huge", "g1", `{"location":"eastus","x":"` + strings.Repeat("x", maxARMBody) + `"}`, 400, "InvalidRequestContent"},
+		{"huge", "g1", `{"location":"eastus","x":"` + strings.Repeat("x", arm.MaxBody) + `"}`, 400, "InvalidRequestContent"},
 		{"tag not string", "g1", `{"location":"eastus","tags":{"a":1}}`, 400, "InvalidRequestContent"},
 		{"bad location", "g1", `{"location":"east-us!"}`, 400, "LocationNotAvailableForResourceGroup"},
 		{"bad tag name", "g1", `{"location":"eastus","tags":{"a/b":"c"}}`, 400, "InvalidTagNameCharacters"},

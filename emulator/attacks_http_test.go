@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/azmsi/azmsi/emulator/internal/tokens/tokentest"
 )
 
 // Forged and stale bearer tokens are refused over HTTP with ARM's 401
-// envelope and challenge (TestVerifyTokenAttacks covers verifyToken itself;
+// envelope and challenge (internal/tokens tests the verification itself;
 // this proves the whole request path).
 func TestARMRefusesForgedTokensOverHTTP(t *testing.T) {
 	e := startARM(t, Options{})
@@ -23,27 +25,27 @@ func TestARMRefusesForgedTokensOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	claims := func(mod func(jwt.MapClaims)) jwt.MapClaims {
-		c := validClaims(now)
+		c := tokentest.ValidClaims(now)
 		if mod != nil {
 			mod(c)
 		}
 		return c
 	}
 	sign := func(c jwt.MapClaims) string {
-		return signClaims(t, jwt.SigningMethodRS256, e.s.keys.key, e.s.keys.kid, c)
+		return tokentest.SignClaims(t, jwt.SigningMethodRS256, e.s.tokens.Key().Private(), e.s.tokens.Key().KID(), c)
 	}
 	good := e.token("app-reader")
 	parts := strings.Split(good, ".")
-	payload := strings.Replace(string(mustB64(t, parts[1])), rdrObjectID, conObjectID, 1)
+	payload := strings.Replace(string(tokentest.DecodeSegment(t, parts[1])), rdrObjectID, conObjectID, 1)
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + parts[2]
 
 	cases := []struct{ name, tok, code string }{
-		{"alg none", signClaims(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, e.s.keys.kid, claims(nil)), "InvalidAuthenticationToken"},
-		{"foreign key", signClaims(t, jwt.SigningMethodRS256, foreign, e.s.keys.kid, claims(nil)), "InvalidAuthenticationToken"},
+		{"alg none", tokentest.SignClaims(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, e.s.tokens.Key().KID(), claims(nil)), "InvalidAuthenticationToken"},
+		{"foreign key", tokentest.SignClaims(t, jwt.SigningMethodRS256, foreign, e.s.tokens.Key().KID(), claims(nil)), "InvalidAuthenticationToken"},
 		{"wrong audience", sign(claims(func(c jwt.MapClaims) { c["aud"] = "https://vault.azure.net" })), "InvalidAuthenticationTokenAudience"},
 		{"expired", sign(claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })), "ExpiredAuthenticationToken"},
 		{"nbf in the future", sign(claims(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), "InvalidAuthenticationToken"},
-		{"unknown kid", signClaims(t, jwt.SigningMethodRS256, e.s.keys.key, "not-our-kid", claims(nil)), "InvalidAuthenticationToken"},
+		{"unknown kid", tokentest.SignClaims(t, jwt.SigningMethodRS256, e.s.tokens.Key().Private(), "not-our-kid", claims(nil)), "InvalidAuthenticationToken"},
 		{"tampered payload (reader claims to be contributor)", tampered, "InvalidAuthenticationToken"},
 	}
 	for _, c := range cases {

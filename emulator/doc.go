@@ -40,6 +40,15 @@
 // order reproduce the same faults; windows follow Options.Clock. See
 // docs/reliability.md.
 //
+// # Layout
+//
+// This package is a façade: each service lives in its own package under
+// emulator/internal (config, tokens, imds, hosts, arm, rbac, store,
+// faults, tlsca) and gets its dependencies through its constructor. The
+// one route table, routes.go, maps every path of every listener to its
+// handler; Handler serves IMDS, ARM and the control routes without a
+// socket. docs/design.md draws the import graph.
+//
 // The emulator hands out tokens to anyone who can reach it, so it binds to
 // loopback addresses unless Options.AllowNonLoopback is set. Where the wire
 // protocols are not documented the emulator's choice is marked "unverified"

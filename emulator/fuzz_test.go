@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -49,29 +48,6 @@ func FuzzTokenQuery(f *testing.F) {
 			if _, ok := m["error"].(string); !ok {
 				t.Fatalf("error body without error for %q: %s", rawQuery, rec.Body)
 			}
-		}
-	})
-}
-
-// FuzzVerifyToken: arbitrary bearer strings are never accepted and never
-// panic; a rejection never repeats the token.
-func FuzzVerifyToken(f *testing.F) {
-	s, err := Start(context.Background(), Options{IMDSAddr: "-"})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = s.Close() })
-	f.Add("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUuY29tLyJ9.")
-	f.Add("a.b.c")
-	f.Add("..")
-	f.Add("eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.e30.AAAA")
-	f.Fuzz(func(t *testing.T, raw string) {
-		v, terr := s.verifyToken(raw)
-		if terr == nil {
-			t.Fatalf("accepted a forged token %q: %+v", raw, v)
-		}
-		if len(raw) >= 16 && strings.Contains(terr.Message, raw) {
-			t.Fatalf("message repeats the token: %s", terr.Message)
 		}
 	})
 }

@@ -13,6 +13,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/azmsi/azmsi/emulator/internal/arm"
+	"github.com/azmsi/azmsi/emulator/internal/faults"
+	"github.com/azmsi/azmsi/emulator/internal/hosts"
+	"github.com/azmsi/azmsi/emulator/internal/httpx"
+	"github.com/azmsi/azmsi/emulator/internal/imds"
+	"github.com/azmsi/azmsi/emulator/internal/stats"
+	"github.com/azmsi/azmsi/emulator/internal/store"
+	"github.com/azmsi/azmsi/emulator/internal/tlsca"
+	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
 // Options configures Start. The zero value serves the embedded default
@@ -62,7 +72,7 @@ type Options struct {
 	Faults *Faults
 	// Hosts are the managed-identity hosts to emulate besides IMDS (names in
 	// HostNames; "imds" is accepted and implied). Each gets its own loopback
-	// listener on a random port (host_common.go); Env points clients at the
+	// listener on a random port; Env points clients at the
 	// first non-IMDS host listed, HostEnv at any.
 	Hosts []string
 	// ArcKeyDir is where the Azure Arc host writes its challenge key files;
@@ -107,29 +117,35 @@ func (o Options) withDefaults() Options {
 }
 
 // Server is a running emulator. It is safe for concurrent use.
+//
+// It wires the services of emulator/internal together: each gets what it
+// needs through its constructor (clock, configuration snapshot, token
+// authority, counters, logger), never the Server itself. routes.go says
+// which listener serves which path with which service.
 type Server struct {
 	opts   Options
 	logger *slog.Logger
 
 	cfg     atomic.Pointer[Config] // current snapshot; never mutated
 	initial *Config                // what /_emulator/reset restores
-	cfgMu   sync.Mutex             // serialises config swaps with arm.reset
+	cfgMu   sync.Mutex             // serialises config swaps with arm.Reset
 
-	stats  stats
-	faults *faultInjector
-	hosts  *hostSet // non-IMDS hosts (host_common.go)
-	keys   *signingKey
-	certs  *tlsMaterial
-	tokens *tokenCache
-	arm    *armService
-
-	verified verifiedCache // tokens whose signature was checked (verify_cache.go)
+	stats  stats.Counters
+	faults *faults.Injector
+	tokens *tokens.Authority
+	certs  *tlsca.Material
+	imds   *imds.Service
+	hosts  *hosts.Set // non-IMDS hosts
+	arm    *arm.Service
 
 	imdsURL, armURL string
 	listenAddrs     []string // actual bound addresses, dialable by HTTPClient
 	servers         []*http.Server
 	wg              sync.WaitGroup
 	stopCtx         func() bool
+
+	clientOnce sync.Once
+	client     *http.Client // HTTPClient's, made once
 
 	tmpDir    string // owned temp dir (CA file when no StateDir)
 	closeOnce sync.Once
@@ -140,29 +156,15 @@ type Server struct {
 // connections. Cancelling ctx shuts the server down like Close.
 func Start(ctx context.Context, o Options) (*Server, error) {
 	o = o.withDefaults()
-	if o.IMDSAddr == "-" && o.ARMAddr == "-" {
-		return nil, errors.New("emulator: both IMDSAddr and ARMAddr are \"-\"; nothing to serve")
-	}
-	for _, a := range []struct{ name, addr string }{{"IMDSAddr", o.IMDSAddr}, {"ARMAddr", o.ARMAddr}} {
-		if a.addr == "-" {
-			continue
-		}
-		if err := checkBindAddr(a.addr, o.AllowNonLoopback); err != nil {
-			return nil, fmt.Errorf("emulator: %s: %w", a.name, err)
-		}
-	}
-	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
-		return nil, errors.New("emulator: TLSCertFile and TLSKeyFile must be set together")
-	}
-	if err := o.Faults.Validate(); err != nil {
-		return nil, fmt.Errorf("emulator: %w", err)
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	var cfg *Config
 	if o.Config == nil {
 		cfg = DefaultConfig()
 	} else {
-		cfg = o.Config.clone()
-		if err := cfg.normalize(); err != nil {
+		cfg = o.Config.Clone()
+		if err := cfg.Normalize(); err != nil {
 			return nil, err
 		}
 	}
@@ -171,83 +173,125 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			return nil, fmt.Errorf("emulator: state dir: %w", err)
 		}
 	}
-
-	s := &Server{opts: o, logger: o.Logger, initial: cfg, tokens: newTokenCache()}
+	s := &Server{opts: o, logger: o.Logger, initial: cfg}
 	s.cfg.Store(cfg)
-	s.stats.init()
-	s.faults = newFaultInjector(s, o.Faults)
-
-	var err error
-	if s.keys, err = loadOrCreateSigningKey(o.StateDir); err != nil {
+	if err := s.build(); err != nil {
+		s.cleanup()
 		return nil, err
 	}
-	if s.certs, err = newTLSMaterial(o); err != nil {
+	if err := s.listen(); err != nil {
+		_ = s.Close()
 		return nil, err
+	}
+	s.faults.Log()
+	s.stopCtx = context.AfterFunc(ctx, func() { _ = s.Close() })
+	return s, nil
+}
+
+// validate checks the options that need no configuration.
+func (o Options) validate() error {
+	if o.IMDSAddr == "-" && o.ARMAddr == "-" {
+		return errors.New("emulator: both IMDSAddr and ARMAddr are \"-\"; nothing to serve")
+	}
+	for _, a := range []struct{ name, addr string }{{"IMDSAddr", o.IMDSAddr}, {"ARMAddr", o.ARMAddr}} {
+		if a.addr == "-" {
+			continue
+		}
+		if err := checkBindAddr(a.addr, o.AllowNonLoopback); err != nil {
+			return fmt.Errorf("emulator: %s: %w", a.name, err)
+		}
+	}
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		return errors.New("emulator: TLSCertFile and TLSKeyFile must be set together")
+	}
+	if err := o.Faults.Validate(); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	_, err := hosts.Normalize(o.Hosts)
+	return err
+}
+
+// build makes the services, in dependency order: faults, the token
+// authority, certificates, IMDS, the other hosts, ARM.
+func (s *Server) build() error {
+	o := s.opts
+	s.faults = faults.New(faults.Deps{Clock: o.Clock, Logger: s.logger, Config: s.config}, o.Faults)
+	key, err := tokens.LoadOrCreateKey(o.StateDir)
+	if err != nil {
+		return err
+	}
+	s.tokens = tokens.New(tokens.Deps{Key: key, Clock: o.Clock, Lifetime: o.TokenLifetime, Config: s.config, Stats: &s.stats, Logger: s.logger})
+	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: o.ExtraHostnames, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
+		return err
 	}
 	if o.StateDir == "" {
 		// Clients need the CA as a file (SSL_CERT_FILE); the server owns it.
 		dir, err := os.MkdirTemp("", "azmsi-emulator-")
 		if err != nil {
-			return nil, fmt.Errorf("emulator: temp dir: %w", err)
+			return fmt.Errorf("emulator: temp dir: %w", err)
 		}
 		s.tmpDir = dir
 	}
-	if err := s.certs.writeCAFile(s.caDir()); err != nil {
-		s.cleanup()
-		return nil, err
+	if err := s.certs.WriteCAFile(s.caDir()); err != nil {
+		return err
 	}
-
-	var imdsLn, armLn net.Listener
-	if o.IMDSAddr != "-" {
-		if imdsLn, err = net.Listen("tcp", o.IMDSAddr); err != nil {
-			s.cleanup()
-			return nil, fmt.Errorf("emulator: IMDS listener: %w", err)
+	s.imds = imds.New(imds.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, RefreshIn: o.RefreshIn})
+	s.hosts = hosts.New(hosts.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, Logger: s.logger, ArcKeyDir: o.ArcKeyDir})
+	// ARM is built even when its listener is off: Handler serves it, and
+	// the state directory's store stays the same either way.
+	var st store.Store = store.NewMem()
+	if o.StateDir != "" {
+		b, err := store.OpenBolt(o.StateDir)
+		if err != nil {
+			return err
 		}
-		s.imdsURL = "http://" + imdsLn.Addr().String()
-		s.listenAddrs = append(s.listenAddrs, imdsLn.Addr().String())
+		st = b
+	}
+	s.arm, err = arm.New(arm.Deps{
+		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
+		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,
+		Routes: armRoutes(),
+	})
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	return nil
+}
+
+// listen opens the IMDS and ARM listeners and the hosts'.
+func (s *Server) listen() error {
+	o := s.opts
+	if o.IMDSAddr != "-" {
+		ln, err := net.Listen("tcp", o.IMDSAddr)
+		if err != nil {
+			return fmt.Errorf("emulator: IMDS listener: %w", err)
+		}
+		s.imdsURL = "http://" + ln.Addr().String()
+		s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
+		s.serveFamily("imds", ln, s.imdsHandler(), nil)
 	}
 	if o.ARMAddr != "-" {
-		if armLn, err = net.Listen("tcp", o.ARMAddr); err != nil {
-			closeListener(imdsLn)
-			s.cleanup()
-			return nil, fmt.Errorf("emulator: ARM listener: %w", err)
+		ln, err := net.Listen("tcp", o.ARMAddr)
+		if err != nil {
+			return fmt.Errorf("emulator: ARM listener: %w", err)
 		}
-		s.armURL = "https://" + armLn.Addr().String()
-		s.listenAddrs = append(s.listenAddrs, armLn.Addr().String())
+		s.armURL = "https://" + ln.Addr().String()
+		s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.Leaf}}
+		s.serveFamily("arm", ln, s.armHandler(), tc)
 	}
+	return s.startHosts()
+}
 
-	// ARM is built after the listeners so that it can learn its own URL.
-	if s.arm, err = newARM(s); err != nil {
-		closeListener(imdsLn)
-		closeListener(armLn)
-		s.cleanup()
-		return nil, fmt.Errorf("emulator: %w", err)
+// serveFamily serves h for a fault family on ln: the listener can be taken
+// down by the down fault, the handler is wrapped with the injector and the
+// access log, and tc (when set) adds TLS.
+func (s *Server) serveFamily(family string, ln net.Listener, h http.Handler, tc *tls.Config) {
+	gated := s.faults.Gate(family, ln)
+	if tc != nil {
+		gated = tls.NewListener(gated, tc)
 	}
-
-	if imdsLn != nil {
-		s.serve(s.faults.gate("imds", imdsLn), s.withFaults("imds", s.imdsHandler()), nil)
-	}
-	if armLn != nil {
-		// Not an http.ServeMux: it answers "//x" paths with a redirect, and a
-		// redirect from these endpoints is never legitimate.
-		control := s.controlHandler()
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p := cleanPath(r.URL.Path); p == "/_emulator" || strings.HasPrefix(p, "/_emulator/") {
-				control.ServeHTTP(w, r)
-				return
-			}
-			s.arm.ServeHTTP(w, r)
-		})
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.leaf}}
-		s.serve(tls.NewListener(s.faults.gate("arm", armLn), tc), s.withLogging("arm", s.withFaults("arm", h)), tc)
-	}
-	if err := s.startHosts(); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	s.faults.log(s.logger)
-	s.stopCtx = context.AfterFunc(ctx, func() { _ = s.Close() })
-	return s, nil
+	s.serve(gated, httpx.WithLogging(s.logger, family, s.faults.Wrap(family, h)), tc)
 }
 
 // serve runs an http.Server on ln in a goroutine owned by s (Close waits for it).
@@ -270,7 +314,7 @@ func (s *Server) serve(ln net.Listener, h http.Handler, tc *tls.Config) {
 	}()
 }
 
-// Close shuts both listeners down gracefully (in-flight requests get a
+// Close shuts every listener down gracefully (in-flight requests get a
 // short grace period), stops every goroutine and removes temporary files.
 // It is idempotent.
 func (s *Server) Close() error {
@@ -279,7 +323,7 @@ func (s *Server) Close() error {
 			s.stopCtx()
 		}
 		if s.faults != nil {
-			s.faults.close()
+			s.faults.Close()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
@@ -290,11 +334,16 @@ func (s *Server) Close() error {
 			}
 		}
 		s.wg.Wait()
-		s.closeHosts()
+		if s.hosts != nil {
+			s.hosts.Close()
+		}
 		if s.arm != nil {
 			if err := s.arm.Close(); err != nil {
 				errs = append(errs, err)
 			}
+		}
+		if s.client != nil {
+			s.client.CloseIdleConnections()
 		}
 		s.cleanup()
 		s.closeErr = errors.Join(errs...)
@@ -308,12 +357,6 @@ func (s *Server) cleanup() {
 	}
 }
 
-func closeListener(ln net.Listener) {
-	if ln != nil {
-		_ = ln.Close()
-	}
-}
-
 func (s *Server) caDir() string {
 	if s.opts.StateDir != "" {
 		return s.opts.StateDir
@@ -321,15 +364,12 @@ func (s *Server) caDir() string {
 	return s.tmpDir
 }
 
-// now is the emulator's clock (Options.Clock).
-func (s *Server) now() time.Time { return s.opts.Clock() }
-
 // config returns the current configuration snapshot. Callers must not
 // modify it; it is replaced, never changed, by reset and load.
 func (s *Server) config() *Config { return s.cfg.Load() }
 
 // Config returns a copy of the current configuration.
-func (s *Server) Config() Config { return *s.config().clone() }
+func (s *Server) Config() Config { return *s.config().Clone() }
 
 // IMDSEndpoint is the base URL of the IMDS listener, e.g.
 // "http://127.0.0.1:41234", or "" when IMDS is disabled.
@@ -345,12 +385,12 @@ func (s *Server) loadConfig(cfg *Config) error {
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
 	if s.arm != nil {
-		if err := s.arm.reset(cfg); err != nil {
+		if err := s.arm.Reset(cfg); err != nil {
 			return err
 		}
 	}
 	s.cfg.Store(cfg)
-	s.tokens.clear()
+	s.tokens.ForgetIssued()
 	return nil
 }
 

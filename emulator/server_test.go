@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azmsi/azmsi/emulator/internal/tlsca"
+	"github.com/azmsi/azmsi/emulator/internal/tokens"
 	"github.com/azmsi/azmsi/internal/testenv"
 )
 
@@ -158,12 +160,12 @@ func TestTLSClientTrustsCA(t *testing.T) {
 func TestUserCertificate(t *testing.T) {
 	// Borrow a CA-issued leaf from one emulator as "the user's certificate".
 	dir := t.TempDir()
-	m, err := newTLSMaterial(Options{})
+	m, err := tlsca.New(tlsca.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: m.leaf.Certificate[0]})
-	keyDER, err := x509.MarshalPKCS8PrivateKey(m.leaf.PrivateKey)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: m.Leaf.Certificate[0]})
+	keyDER, err := x509.MarshalPKCS8PrivateKey(m.Leaf.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestUserCertificate(t *testing.T) {
 		t.Error("CACertPEM is not the user's certificate")
 	}
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(m.caPEM)
+	pool.AppendCertsFromPEM(m.CAPEM)
 	tr := testenv.LoopbackOnlyTransport()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool}
 	resp, err := (&http.Client{Transport: tr}).Get(s.ARMEndpoint() + "/_emulator/healthz")
@@ -185,7 +187,7 @@ func TestUserCertificate(t *testing.T) {
 	}
 	resp.Body.Close()
 	tr.CloseIdleConnections()
-	if !bytes.Equal(resp.TLS.PeerCertificates[0].Raw, m.leaf.Certificate[0]) {
+	if !bytes.Equal(resp.TLS.PeerCertificates[0].Raw, m.Leaf.Certificate[0]) {
 		t.Error("served certificate is not the user's")
 	}
 	if _, err := Start(context.Background(), Options{TLSCertFile: certFile}); err == nil {
@@ -207,7 +209,7 @@ func TestStateDirPersistence(t *testing.T) {
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for name, mode := range map[string]os.FileMode{"ca.pem": 0o644, "ca-key.pem": 0o600, signingKeyFile: 0o600} {
+	for name, mode := range map[string]os.FileMode{"ca.pem": 0o644, "ca-key.pem": 0o600, tokens.SigningKeyFile: 0o600} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -226,14 +228,14 @@ func TestStateDirPersistence(t *testing.T) {
 		t.Errorf("healthz: %d", r.status)
 	}
 	// A token minted before the restart still verifies.
-	if v, terr := s2.verifyToken(raw); terr != nil || v.Identity.Name != "vm-system" {
+	if v, terr := s2.tokens.Verify(raw); terr != nil || v.Identity.Name != "vm-system" {
 		t.Errorf("token from before the restart: %v", terr)
 	}
 
 	// A corrupt key file is reported, not silently replaced.
 	s2.Close()
-	os.WriteFile(filepath.Join(dir, signingKeyFile), []byte("junk"), 0o600)
-	if _, err := Start(context.Background(), Options{StateDir: dir}); err == nil || !strings.Contains(err.Error(), signingKeyFile) {
+	os.WriteFile(filepath.Join(dir, tokens.SigningKeyFile), []byte("junk"), 0o600)
+	if _, err := Start(context.Background(), Options{StateDir: dir}); err == nil || !strings.Contains(err.Error(), tokens.SigningKeyFile) {
 		t.Errorf("corrupt signing key: %v", err)
 	}
 }

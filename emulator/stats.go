@@ -1,10 +1,6 @@
 package emulator
 
-import (
-	"sort"
-	"sync"
-	"sync/atomic"
-)
+import "sort"
 
 // Stats are request counters, for tests and /_emulator/stats.
 type Stats struct {
@@ -27,49 +23,20 @@ type TokenCount struct {
 	Count    int64  `json:"count"`
 }
 
-// stats holds the live counters. The ARM side increments armRequests.
-type stats struct {
-	tokenRequests atomic.Int64
-	tokensMinted  atomic.Int64
-	armRequests   atomic.Int64
-
-	mu     sync.Mutex
-	served map[[2]string]int64 // {identity name, resource} → count
-}
-
-// maxServedKeys bounds the per-resource map: resources are caller-chosen.
-const maxServedKeys = 10000
-
-func (st *stats) init() { st.served = map[[2]string]int64{} }
-
-func (st *stats) tokenServed(identity, resource string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	k := [2]string{identity, resource}
-	if _, ok := st.served[k]; !ok && len(st.served) >= maxServedKeys {
-		k[1] = "(other)"
-	}
-	st.served[k]++
-}
-
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	out := Stats{
-		TokenRequests: s.stats.tokenRequests.Load(),
-		TokensMinted:  s.stats.tokensMinted.Load(),
-		ARMRequests:   s.stats.armRequests.Load(),
+		TokenRequests: s.stats.TokenRequests.Load(),
+		TokensMinted:  s.stats.TokensMinted.Load(),
+		ARMRequests:   s.stats.ARMRequests.Load(),
 		Tokens:        []TokenCount{},
 	}
-	if s.faults != nil {
-		if c := s.faults.counters(); len(c) > 0 {
-			out.Faults = c
-		}
+	if c := s.faults.Counters(); len(c) > 0 {
+		out.Faults = c
 	}
-	s.stats.mu.Lock()
-	for k, n := range s.stats.served {
-		out.Tokens = append(out.Tokens, TokenCount{Identity: k[0], Resource: k[1], Count: n})
-	}
-	s.stats.mu.Unlock()
+	s.stats.Served(func(identity, resource string, n int64) {
+		out.Tokens = append(out.Tokens, TokenCount{Identity: identity, Resource: resource, Count: n})
+	})
 	sort.Slice(out.Tokens, func(i, j int) bool {
 		a, b := out.Tokens[i], out.Tokens[j]
 		if a.Identity != b.Identity {

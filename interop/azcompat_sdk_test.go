@@ -19,7 +19,7 @@ import (
 	"github.com/azmsi/azmsi/identity"
 )
 
-// Values of the emulator's default configuration (emulator/default.json).
+// Values of the emulator's default configuration (emulator/internal/config/default.json).
 const (
 	sub1            = "00000000-0000-0000-0000-000000000001"
 	sub2            = "00000000-0000-0000-0000-000000000002"

@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3 # Debian's python: the python3-azure* packages live there
 
-# The emulator's default world (emulator/default.json).
+# The emulator's default world (emulator/internal/config/default.json).
 SUB1=00000000-0000-0000-0000-000000000001
 SUB2=00000000-0000-0000-0000-000000000002
 TENANT=72f988bf-86f1-41af-91ab-2d7cd011db47

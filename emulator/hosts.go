@@ -1,0 +1,104 @@
+package emulator
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/azmsi/azmsi/emulator/internal/hosts"
+)
+
+// Host names for Options.Hosts: every managed-identity host the emulator
+// can stand in for. IMDS is the default and is served on the IMDS listener;
+// every other host gets its own loopback listener (127.0.0.1, random port),
+// so that a path or port never tells one host from another by accident and
+// each can be pointed at independently.
+const (
+	HostIMDS           = hosts.IMDS
+	HostAppService     = hosts.AppService
+	HostAppService2017 = hosts.AppService2017
+	HostCloudShell     = hosts.CloudShell
+	HostArc            = hosts.Arc
+	HostServiceFabric  = hosts.ServiceFabric
+	HostAzureML        = hosts.AzureML
+)
+
+// HostNames lists the names Options.Hosts accepts.
+var HostNames = hosts.Names
+
+// HostInfo describes a running emulated host (secrets excluded: they are
+// only in HostEnv).
+type HostInfo struct {
+	Name       string // a Host* constant
+	Endpoint   string // token URL (IMDS: the base URL)
+	Thumbprint string // Service Fabric only
+	ArcKeyDir  string // Azure Arc only
+}
+
+// startHosts opens a listener per non-IMDS host of Options.Hosts. On error
+// the caller closes the server (which closes whatever was started).
+func (s *Server) startHosts() error {
+	names, err := hosts.Normalize(s.opts.Hosts)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if name == HostIMDS {
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("emulator: %s listener: %w", name, err)
+		}
+		s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
+		h, tc, err := s.hosts.Add(name, ln.Addr().String())
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		s.serveFamily(name, ln, h, tc)
+	}
+	return nil
+}
+
+// Hosts describes the running hosts: IMDS (when its listener runs) first,
+// then the others in Options.Hosts order.
+func (s *Server) Hosts() []HostInfo {
+	var out []HostInfo
+	if s.imdsURL != "" {
+		out = append(out, HostInfo{Name: HostIMDS, Endpoint: s.imdsURL})
+	}
+	for _, h := range s.hosts.List() {
+		hi := HostInfo{Name: h.Name, Endpoint: h.TokenURL, Thumbprint: h.Thumbprint}
+		if h.Name == HostArc {
+			hi.ArcKeyDir = s.hosts.ArcKeyDir()
+		}
+		out = append(out, hi)
+	}
+	return out
+}
+
+// primaryHost is the host Env points clients at: the first non-IMDS host
+// listed in Options.Hosts, "" for IMDS.
+func (s *Server) primaryHost() string {
+	if l := s.hosts.List(); len(l) > 0 {
+		return l[0].Name
+	}
+	return ""
+}
+
+// HostEnv returns the variables that make a client's detection pick host
+// (and reach it), or nil when host is not running. For IMDS that is
+// AZURE_POD_IDENTITY_AUTHORITY_HOST. The values include the host's secret.
+func (s *Server) HostEnv(host string) []EnvVar {
+	if host == HostIMDS {
+		if s.imdsURL == "" {
+			return nil
+		}
+		return []EnvVar{{"AZURE_POD_IDENTITY_AUTHORITY_HOST", s.imdsURL}}
+	}
+	var out []EnvVar
+	for _, v := range s.hosts.Env(host) {
+		out = append(out, EnvVar{v[0], v[1]})
+	}
+	return out
+}

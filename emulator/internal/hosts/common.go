@@ -1,0 +1,234 @@
+// Package hosts emulates the managed-identity hosts other than IMDS: App
+// Service (2019-08-01), its 2017-09-01 protocol (legacy App Service and
+// Azure ML), Cloud Shell, Azure Arc (a 401 challenge naming a one-time key
+// file) and Service Fabric (HTTPS pinned by thumbprint). Each host has its
+// own protocol, secret and error shapes and mints from the shared token
+// authority; package emulator gives each its own loopback listener.
+package hosts
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/azmsi/azmsi/emulator/internal/config"
+	"github.com/azmsi/azmsi/emulator/internal/httpx"
+	"github.com/azmsi/azmsi/emulator/internal/stats"
+	"github.com/azmsi/azmsi/emulator/internal/tlsca"
+	"github.com/azmsi/azmsi/emulator/internal/tokens"
+)
+
+// Host names for Options.Hosts: every managed-identity host the emulator
+// can stand in for. IMDS is the default and is served on the IMDS listener;
+// every other host gets its own loopback listener (127.0.0.1, random port),
+// so that a path or port never tells one host from another by accident and
+// each can be pointed at independently.
+const (
+	IMDS           = "imds"
+	AppService     = "appservice"
+	AppService2017 = "appservice2017"
+	CloudShell     = "cloudshell"
+	Arc            = "arc"
+	ServiceFabric  = "servicefabric"
+	AzureML        = "azureml"
+)
+
+// Names lists the names Options.Hosts accepts.
+var Names = []string{IMDS, AppService, AppService2017, CloudShell, Arc, ServiceFabric, AzureML}
+
+// Token paths of the emulated hosts (the real ones' usual paths).
+const (
+	appServiceTokenPath = "/msi/token"
+	cloudShellTokenPath = "/oauth2/token"
+	arcTokenPath        = "/metadata/identity/oauth2/token"
+	sfTokenPath         = "/metadata/identity/oauth2/token"
+)
+
+// Endpoint is one running non-IMDS host.
+type Endpoint struct {
+	Name       string
+	BaseURL    string // scheme://127.0.0.1:port
+	TokenURL   string
+	Secret     string // IDENTITY_HEADER / MSI_SECRET; "" where the host has none
+	Thumbprint string // Service Fabric: uppercase hex SHA-1 of the certificate
+}
+
+// Deps is what the hosts need from the server.
+type Deps struct {
+	Tokens    *tokens.Authority
+	Config    func() *config.Config // the current configuration snapshot
+	Stats     *stats.Counters
+	Logger    *slog.Logger
+	ArcKeyDir string // "" → a temp folder owned by the Set
+}
+
+// Set holds the running hosts, in Options.Hosts order.
+type Set struct {
+	tokens *tokens.Authority
+	config func() *config.Config
+	stats  *stats.Counters
+	logger *slog.Logger
+	arcDir string
+
+	list   []*Endpoint
+	arc    *arcKeys
+	tmpDir string // owned Arc key folder, removed by Close
+}
+
+// New returns an empty Set over d.
+func New(d Deps) *Set {
+	return &Set{tokens: d.Tokens, config: d.Config, stats: d.Stats, logger: d.Logger, arcDir: d.ArcKeyDir}
+}
+
+// Normalize validates Options.Hosts: known names, lower case, no
+// duplicates; "imds" is implied.
+func Normalize(in []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, raw := range in {
+		for _, h := range strings.Split(raw, ",") {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" {
+				continue
+			}
+			known := false
+			for _, k := range Names {
+				known = known || k == h
+			}
+			if !known {
+				return nil, fmt.Errorf("emulator: unknown host %q; use one of %s", h, strings.Join(Names, ", "))
+			}
+			if !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Add prepares host name, listening at addr (host:port), and returns its
+// handler and, for Service Fabric, the TLS configuration to serve it
+// with.
+func (s *Set) Add(name, addr string) (http.Handler, *tls.Config, error) {
+	he := &Endpoint{Name: name, BaseURL: "http://" + addr}
+	var h http.Handler
+	var tc *tls.Config
+	switch name {
+	case AppService:
+		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, httpx.RandomSecret()
+		h = s.appServiceHandler(he)
+	case AppService2017, AzureML:
+		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, httpx.RandomSecret()
+		h = s.msi2017Handler(he)
+	case CloudShell:
+		he.TokenURL = he.BaseURL + cloudShellTokenPath
+		h = s.cloudShellHandler()
+	case Arc:
+		var err error
+		if s.arc, err = s.newArcKeys(); err != nil {
+			return nil, nil, err
+		}
+		he.TokenURL = he.BaseURL + arcTokenPath
+		h = s.arcHandler(s.arc)
+	case ServiceFabric:
+		he.BaseURL = "https://" + addr
+		he.TokenURL, he.Secret = he.BaseURL+sfTokenPath, httpx.RandomSecret()
+		var err error
+		if tc, he.Thumbprint, err = tlsca.SelfSigned("azmsi emulator Service Fabric"); err != nil {
+			return nil, nil, err
+		}
+		h = s.serviceFabricHandler(he)
+	default:
+		return nil, nil, fmt.Errorf("emulator: host %q has no listener of its own", name)
+	}
+	s.list = append(s.list, he)
+	return h, tc, nil
+}
+
+// Close removes the Arc key files and the owned key folder.
+func (s *Set) Close() {
+	if s.arc != nil {
+		s.arc.removeAll()
+	}
+	if s.tmpDir != "" {
+		_ = os.RemoveAll(s.tmpDir)
+	}
+}
+
+// List is the running hosts in Options.Hosts order.
+func (s *Set) List() []*Endpoint { return s.list }
+
+// Get returns the running host name, or nil.
+func (s *Set) Get(name string) *Endpoint {
+	for _, h := range s.list {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// ArcKeyDir is the folder Arc challenge keys are written to ("" without
+// an Arc host).
+func (s *Set) ArcKeyDir() string {
+	if s.arc == nil {
+		return ""
+	}
+	return s.arc.dir
+}
+
+// Env returns the variables that make a client's detection pick the
+// running host name (and reach it), secrets included; nil when it does not
+// run.
+func (s *Set) Env(name string) [][2]string {
+	h := s.Get(name)
+	if h == nil {
+		return nil
+	}
+	switch name {
+	case AppService:
+		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IDENTITY_HEADER", h.Secret}}
+	case AppService2017:
+		return [][2]string{{"MSI_ENDPOINT", h.TokenURL}, {"MSI_SECRET", h.Secret}, {"APPSETTING_WEBSITE_SITE_NAME", "azmsi-emulator"}}
+	case AzureML:
+		env := [][2]string{{"MSI_ENDPOINT", h.TokenURL}, {"MSI_SECRET", h.Secret}}
+		if id := s.defaultMLIdentity(); id != nil {
+			env = append(env, [2]string{"DEFAULT_IDENTITY_CLIENT_ID", id.ClientID})
+		}
+		return env
+	case CloudShell:
+		return [][2]string{{"MSI_ENDPOINT", h.TokenURL}}
+	case Arc:
+		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IMDS_ENDPOINT", h.BaseURL}, {"AZMSI_ARC_KEY_DIR", s.arc.dir}}
+	case ServiceFabric:
+		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IDENTITY_HEADER", h.Secret},
+			{"IDENTITY_SERVER_THUMBPRINT", h.Thumbprint}, {"IDENTITY_API_VERSION", sfAPIVersion}}
+	}
+	return nil
+}
+
+// defaultMLIdentity is the identity DEFAULT_IDENTITY_CLIENT_ID names: the
+// system-assigned one, else the first configured.
+func (s *Set) defaultMLIdentity() *config.Identity {
+	cfg := s.config()
+	if id := cfg.SystemIdentity(); id != nil {
+		return id
+	}
+	if len(cfg.Identities) > 0 {
+		return &cfg.Identities[0]
+	}
+	return nil
+}
+
+// absDir makes dir absolute (clients accept key files only by absolute path).
+func absDir(dir string) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	return filepath.Abs(dir)
+}
