@@ -97,6 +97,7 @@ type doctorReport struct {
 	Variables []doctorVar    `json:"variables"`
 	Endpoint  doctorEndpoint `json:"endpoint"`
 	Token     doctorToken    `json:"token"`
+	Workload  *workloadDiag  `json:"workload,omitempty"` // AKS workload identity only
 	NextSteps []string       `json:"nextSteps"`
 }
 
@@ -166,6 +167,9 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 		if src.Host != det.Host && src.Reason != "" {
 			rep.Reason = src.Reason
 		}
+		if src.Host == identity.HostWorkload {
+			rep.Workload = inspectWorkload(f.getenv, time.Now())
+		}
 		rep.Endpoint = probeEndpoint(ctx, f, src.Endpoint)
 		tctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 		start := time.Now()
@@ -174,7 +178,11 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 		rep.Token.Duration = roundDuration(time.Since(start))
 		if err != nil {
 			rep.Token.Error = err.Error()
-			rep.NextSteps = append(rep.NextSteps, tokenNextStep(det, src, cred.ID(), err))
+			if rep.Workload != nil {
+				rep.NextSteps = append(rep.NextSteps, workloadNextStep(rep.Workload, err))
+			} else {
+				rep.NextSteps = append(rep.NextSteps, tokenNextStep(det, src, cred.ID(), err))
+			}
 			code = exitCode(err)
 		} else {
 			rep.Token.OK = true
@@ -333,6 +341,9 @@ func writeDoctorText(w io.Writer, r doctorReport) {
 			state = "set"
 		}
 		p("  %-34s %s\n", v.Name, state)
+	}
+	if r.Workload != nil {
+		writeDoctorWorkload(w, r.Workload)
 	}
 	if r.Endpoint.URL != "" {
 		p("\nEndpoint:   %s\n", r.Endpoint.URL)
