@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,9 @@ const (
 	DefaultRefreshAhead  = time.Minute
 	DefaultMaxIdentities = 64
 	DefaultMaxTokens     = 1024
+	DefaultIdleTimeout   = time.Hour
+	DefaultRejectTTL     = 30 * time.Second
+	DefaultMaxConns      = 2048
 	defaultDialTimeout   = 500 * time.Millisecond
 )
 
@@ -54,12 +58,31 @@ type Options struct {
 	RefreshAhead time.Duration
 
 	// MaxIdentities bounds the credentials the broker creates (default 64):
-	// identities are client-chosen. Requests for more get 503.
+	// identities are client-chosen. An identity holds a slot for good only
+	// once the upstream gave it a token, and loses it after IdleTimeout
+	// without a request; identities not yet proven take at most half of
+	// the slots, and only while their first request is in flight. A request
+	// that finds no slot gets 503 (clients retry it).
 	MaxIdentities int
+	// IdleTimeout is how long an identity keeps its slot (and its tokens
+	// refreshed) without a client request (default 1 hour).
+	IdleTimeout time.Duration
+	// RejectTTL is how long the upstream's refusal of an identity (a 4xx
+	// such as 400 "Identity not found") is answered from memory, without
+	// asking again (default 30 s). At most 4×MaxIdentities refusals are
+	// remembered.
+	RejectTTL time.Duration
 	// MaxTokens bounds the identity/resource pairs refreshed ahead and
 	// listed in Stats (default 1024). Tokens beyond it are still served,
 	// from the credential's cache, but refreshed only on demand.
 	MaxTokens int
+
+	// MaxConnections bounds the connections Serve keeps open per listener
+	// (default 2048); at the limit the connection idle longest is closed,
+	// and with none idle further clients wait in the listen backlog until one
+	// closes, so that no number of idle or slow clients exhausts the
+	// broker's file descriptors.
+	MaxConnections int
 
 	// Logger receives one line per request (peer kind, identity, resource,
 	// status, duration) and refresh failures. Tokens are never logged.
@@ -71,16 +94,19 @@ type Options struct {
 // an http.Handler; Serve runs it on a listener. Close stops everything it
 // started.
 type Broker struct {
-	upstream identity.Options
-	allow    allowList
-	lim      *limiter
-	clock    identity.Clock
-	log      *slog.Logger
-	ahead    time.Duration
-	maxIDs   int
-	maxToks  int
-	started  time.Time
-	endpoint string
+	upstream  identity.Options
+	allow     allowList
+	lim       *limiter
+	clock     identity.Clock
+	log       *slog.Logger
+	ahead     time.Duration
+	maxIDs    int
+	maxToks   int
+	maxConns  int
+	idle      time.Duration
+	rejectTTL time.Duration
+	started   time.Time
+	endpoint  string
 
 	ctx    context.Context // cancelled by Close; owns the refresher
 	cancel context.CancelFunc
@@ -89,12 +115,29 @@ type Broker struct {
 
 	mu      sync.Mutex
 	closed  bool
-	creds   map[string]*identity.Credential // by normalized ID
+	slots   map[string]*slot // by normalized ID
+	pending int              // slots not yet proven
+	refused map[string]refusal
 	pairs   map[pairKey]*pair
 	servers map[*http.Server]struct{}
 
 	requests, served, hits, rejected, errs atomic.Int64
 	refreshes, refreshFailures, untracked  atomic.Int64
+	refusedHits, evicted, openConns        atomic.Int64
+}
+
+// slot is one identity's credential. Its fields are guarded by Broker.mu.
+type slot struct {
+	cred     *identity.Credential
+	proven   bool // the upstream gave this identity a token
+	inFlight int  // client requests using cred now
+	lastUsed time.Time
+}
+
+// refusal is a remembered upstream refusal of an identity.
+type refusal struct {
+	err   *identity.AuthError
+	until time.Time
 }
 
 type pairKey struct{ id, resource string }
@@ -127,25 +170,29 @@ type tokenMeta struct {
 // New validates o and returns a Broker. It does no I/O; the first request
 // for an identity creates its credential.
 func New(o Options) (*Broker, error) {
-	if o.UpstreamRate < 0 || o.UpstreamConcurrency < 0 || o.RefreshAhead < 0 || o.MaxIdentities < 0 || o.MaxTokens < 0 {
-		return nil, errors.New("broker: UpstreamRate, UpstreamConcurrency, RefreshAhead, MaxIdentities and MaxTokens must not be negative")
+	if o.UpstreamRate < 0 || o.UpstreamConcurrency < 0 || o.RefreshAhead < 0 || o.MaxIdentities < 0 || o.MaxTokens < 0 || o.IdleTimeout < 0 || o.RejectTTL < 0 || o.MaxConnections < 0 {
+		return nil, errors.New("broker: UpstreamRate, UpstreamConcurrency, RefreshAhead, MaxIdentities, MaxTokens, IdleTimeout, RejectTTL and MaxConnections must not be negative")
 	}
 	allow, err := parseAllowList(o.AllowIdentities)
 	if err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	b := &Broker{
-		upstream: o.Upstream,
-		allow:    allow,
-		clock:    o.Upstream.Clock,
-		log:      o.Logger,
-		ahead:    o.RefreshAhead,
-		maxIDs:   o.MaxIdentities,
-		maxToks:  o.MaxTokens,
-		wake:     make(chan struct{}, 1),
-		creds:    map[string]*identity.Credential{},
-		pairs:    map[pairKey]*pair{},
-		servers:  map[*http.Server]struct{}{},
+		upstream:  o.Upstream,
+		allow:     allow,
+		clock:     o.Upstream.Clock,
+		log:       o.Logger,
+		ahead:     o.RefreshAhead,
+		maxIDs:    o.MaxIdentities,
+		maxToks:   o.MaxTokens,
+		idle:      o.IdleTimeout,
+		maxConns:  o.MaxConnections,
+		rejectTTL: o.RejectTTL,
+		wake:      make(chan struct{}, 1),
+		slots:     map[string]*slot{},
+		refused:   map[string]refusal{},
+		pairs:     map[pairKey]*pair{},
+		servers:   map[*http.Server]struct{}{},
 	}
 	b.upstream.ID = identity.ID{}
 	if b.clock == nil {
@@ -162,6 +209,15 @@ func New(o Options) (*Broker, error) {
 	}
 	if b.maxToks == 0 {
 		b.maxToks = DefaultMaxTokens
+	}
+	if b.maxConns == 0 {
+		b.maxConns = DefaultMaxConns
+	}
+	if b.idle == 0 {
+		b.idle = DefaultIdleTimeout
+	}
+	if b.rejectTTL == 0 {
+		b.rejectTTL = DefaultRejectTTL
 	}
 	rate, conc := o.UpstreamRate, o.UpstreamConcurrency
 	if rate == 0 {
@@ -199,9 +255,11 @@ func New(o Options) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: upstream: %w", err)
 	}
-	b.creds[idKey(identity.ID{})] = sys
-	b.endpoint = sys.Source().Endpoint
 	b.started = b.clock.Now()
+	// The system-assigned identity is the host's own: its slot is never
+	// given up (proven from the start, and exempt from idle eviction).
+	b.slots[idKey(identity.ID{})] = &slot{cred: sys, proven: true, lastUsed: b.started}
+	b.endpoint = sys.Source().Endpoint
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.wg.Add(1)
 	go b.refreshLoop()
@@ -220,21 +278,39 @@ func idKey(id identity.ID) string {
 	return fmt.Sprintf("%d:%s", id.Kind(), strings.ToLower(id.Value()))
 }
 
-// errTooManyIdentities: MaxIdentities reached.
-var errTooManyIdentities = errors.New("the broker serves too many identities already")
+// errTooManyIdentities: no slot for another identity.
+var errTooManyIdentities = errors.New("the broker serves too many identities already; retry later")
 
-// credential returns the credential of id, creating it on first use.
-func (b *Broker) credential(id identity.ID) (*identity.Credential, error) {
+// acquire returns the slot of id for one client request, creating it when
+// there is room: a free slot, else the one of the identity idle longest
+// (IdleTimeout or more), and for an identity not yet proven, only while
+// fewer than half the slots are pending. A refusal the upstream gave for
+// id within RejectTTL is returned instead, as the *identity.AuthError it
+// was. release must follow.
+func (b *Broker) acquire(id identity.ID) (*slot, error) {
 	k := idKey(id)
+	now := b.clock.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return nil, ErrClosed
 	}
-	if c := b.creds[k]; c != nil {
-		return c, nil
+	if s := b.slots[k]; s != nil {
+		s.inFlight++
+		s.lastUsed = now
+		return s, nil
 	}
-	if len(b.creds) >= b.maxIDs {
+	if r, ok := b.refused[k]; ok {
+		if now.Before(r.until) {
+			b.refusedHits.Add(1)
+			return nil, r.err
+		}
+		delete(b.refused, k)
+	}
+	if b.pending >= max(b.maxIDs/2, 1) {
+		return nil, errTooManyIdentities
+	}
+	if len(b.slots) >= b.maxIDs && !b.evictIdleLocked(now, 1) {
 		return nil, errTooManyIdentities
 	}
 	o := b.upstream
@@ -243,19 +319,130 @@ func (b *Broker) credential(id identity.ID) (*identity.Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.creds[k] = c
-	return c, nil
+	s := &slot{cred: c, inFlight: 1, lastUsed: now}
+	b.slots[k] = s
+	b.pending++
+	return s, nil
+}
+
+// release ends a client request on s with the outcome of its token
+// request. A token proves the identity. An identity never proven gives its
+// slot up once no request uses it, and a 4xx refusal from the upstream is
+// remembered for RejectTTL, so that a flood of unknown identities neither
+// keeps slots nor reaches the upstream twice per identity.
+func (b *Broker) release(id identity.ID, s *slot, tokErr error) {
+	k := idKey(id)
+	var closeCred *identity.Credential
+	b.mu.Lock()
+	s.inFlight--
+	switch {
+	case tokErr == nil:
+		if !s.proven {
+			s.proven = true
+			b.pending--
+		}
+	case !s.proven && s.inFlight == 0 && b.slots[k] == s:
+		delete(b.slots, k)
+		b.pending--
+		closeCred = s.cred
+		var ae *identity.AuthError
+		if errors.As(tokErr, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 && ae.StatusCode != 429 {
+			b.rememberRefusalLocked(k, ae)
+		}
+	}
+	b.mu.Unlock()
+	if closeCred != nil {
+		_ = closeCred.Close()
+	}
+}
+
+// rememberRefusalLocked records a refusal, dropping the one nearest its
+// end when 4×MaxIdentities are remembered. b.mu is held.
+func (b *Broker) rememberRefusalLocked(k string, ae *identity.AuthError) {
+	now := b.clock.Now()
+	if len(b.refused) >= 4*b.maxIDs {
+		var oldest string
+		var at time.Time
+		for key, r := range b.refused {
+			if oldest == "" || r.until.Before(at) {
+				oldest, at = key, r.until
+			}
+		}
+		delete(b.refused, oldest)
+	}
+	e := *ae
+	b.refused[k] = refusal{err: &e, until: now.Add(b.rejectTTL)}
+}
+
+// evictIdleLocked gives up the slots of proven identities (never the
+// system-assigned one) that no request used for IdleTimeout, oldest first,
+// at most n of them (n < 0: all), with their tracked tokens; it reports
+// whether it gave any up. b.mu is held; the credentials are closed in the
+// background by the broker's wait group.
+func (b *Broker) evictIdleLocked(now time.Time, n int) bool {
+	sys := idKey(identity.ID{})
+	type cand struct {
+		k string
+		s *slot
+	}
+	var cands []cand
+	for k, s := range b.slots {
+		if k == sys || !s.proven || s.inFlight > 0 || now.Sub(s.lastUsed) < b.idle || b.refreshingLocked(s) {
+			continue
+		}
+		cands = append(cands, cand{k, s})
+	}
+	if len(cands) == 0 {
+		return false
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].s.lastUsed.Before(cands[j].s.lastUsed) })
+	if n >= 0 && len(cands) > n {
+		cands = cands[:n]
+	}
+	var creds []*identity.Credential
+	for _, c := range cands {
+		delete(b.slots, c.k)
+		for pk, p := range b.pairs {
+			if p.cred == c.s.cred {
+				delete(b.pairs, pk)
+			}
+		}
+		creds = append(creds, c.s.cred)
+		b.evicted.Add(1)
+	}
+	// Closing waits for the credential's background work: not under b.mu.
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for _, c := range creds {
+			_ = c.Close()
+		}
+	}()
+	return true
+}
+
+// refreshingLocked reports whether a proactive refresh uses s's
+// credential now. b.mu is held.
+func (b *Broker) refreshingLocked(s *slot) bool {
+	for _, p := range b.pairs {
+		if p.cred == s.cred && p.refreshing {
+			return true
+		}
+	}
+	return false
 }
 
 // token gets a token for id and resource from id's credential (its cache,
 // single-flight and on-demand refresh), and records its metadata. hit
 // reports that the token was already known to the broker, i.e. served from
 // cache rather than fetched for this request.
-func (b *Broker) token(ctx context.Context, id identity.ID, resource string) (identity.Token, *tokenMeta, bool, error) {
-	cred, err := b.credential(id)
+func (b *Broker) token(ctx context.Context, id identity.ID, resource string) (tok identity.Token, m *tokenMeta, hit bool, err error) {
+	s, err := b.acquire(id)
 	if err != nil {
 		return identity.Token{}, nil, false, err
 	}
+	defer func() { b.release(id, s, err) }()
+	cred := s.cred
 	key := pairKey{idKey(id), resource}
 	b.mu.Lock()
 	p := b.pairs[key]
@@ -264,15 +451,14 @@ func (b *Broker) token(ctx context.Context, id identity.ID, resource string) (id
 	if p != nil {
 		prev = p.meta.Load()
 	}
-	tok, err := cred.Token(ctx, resource)
+	tok, err = cred.Token(ctx, resource)
 	if err != nil {
 		return identity.Token{}, nil, false, err
 	}
-	hit := prev != nil && prev.expiresOn.Equal(tok.ExpiresOn)
+	hit = prev != nil && prev.expiresOn.Equal(tok.ExpiresOn)
 	if p == nil {
 		p = b.track(key, id, resource, cred)
 	}
-	var m *tokenMeta
 	if p != nil {
 		m = p.observe(tok, b.clock.Now(), b.nudge)
 		p.served.Add(1)
@@ -370,15 +556,15 @@ func (b *Broker) Close() error {
 	b.closed = true
 	srvs := b.servers
 	b.servers = map[*http.Server]struct{}{}
-	creds := b.creds
+	slots := b.slots
 	b.mu.Unlock()
 
 	b.cancel()
 	for s := range srvs {
 		_ = s.Close()
 	}
-	for _, c := range creds {
-		_ = c.Close()
+	for _, s := range slots {
+		_ = s.cred.Close()
 	}
 	b.wg.Wait()
 	return nil

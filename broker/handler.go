@@ -50,9 +50,11 @@ type tokenResponse struct {
 }
 
 // ServeHTTP answers the IMDS token route and the stats route. Every route
-// refuses non-loopback TCP peers (403), requests that went through a proxy
-// (X-Forwarded-For or Forwarded: 400), requests without "Metadata: true"
-// (400) and other methods than GET (405).
+// refuses non-loopback TCP peers (403), a Host that is not the listener's
+// (403: DNS rebinding), requests a browser sent for another site (Origin or
+// Sec-Fetch-Site: 403), requests that went through a proxy (X-Forwarded-For
+// or Forwarded: 400), requests without "Metadata: true" (400), other
+// methods than GET (405) and requests with a body (400).
 func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
 	b.requests.Add(1)
@@ -66,6 +68,14 @@ func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (b *Broker) route(w *statusRecorder, r *http.Request) (id, resource string) {
 	if !peerAllowed(r) {
 		b.reject(w, http.StatusForbidden, "forbidden", "The azmsi broker answers only loopback and Unix-socket clients")
+		return "", ""
+	}
+	if !hostAllowed(r) {
+		b.reject(w, http.StatusForbidden, "forbidden", "The Host header does not name the azmsi broker's listener; use http://127.0.0.1:PORT (or localhost, [::1])")
+		return "", ""
+	}
+	if crossSite(r) {
+		b.reject(w, http.StatusForbidden, "forbidden", "The azmsi broker does not answer requests a browser sends on behalf of a web page")
 		return "", ""
 	}
 	if r.Header.Get(hopHeader) != "" {
@@ -90,6 +100,13 @@ func (b *Broker) route(w *statusRecorder, r *http.Request) (id, resource string)
 		b.reject(w, http.StatusMethodNotAllowed, "method_not_allowed", "The request method "+strconv.Quote(r.Method)+" is not allowed; use GET")
 		return "", ""
 	}
+	if r.ContentLength != 0 {
+		// Refused before reading: a body sent slowly would hold the
+		// connection for nothing.
+		w.Header().Set("Connection", "close")
+		b.reject(w, http.StatusBadRequest, "bad_request", "Token and stats requests have no body")
+		return "", ""
+	}
 	if p == StatsPath {
 		writeJSON(w, http.StatusOK, b.Stats())
 		return "", ""
@@ -110,6 +127,45 @@ func peerAllowed(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// hostAllowed accepts, on TCP, a Host naming the loopback listener the
+// request came in on (127.0.0.1, localhost or ::1, with its port): a web
+// page that rebinds its own DNS name to 127.0.0.1 reaches the port, but
+// its requests still carry its name. Unix-socket peers are not browsers.
+func hostAllowed(r *http.Request) bool {
+	if r.Context().Value(unixConn{}) != nil {
+		return true
+	}
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	_, port, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return false
+	}
+	host, hport, err := net.SplitHostPort(r.Host)
+	if err != nil || hport != port {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// crossSite reports a request a browser made for a web page: browsers send
+// Origin on cross-origin requests (and on any POST) and Sec-Fetch-Site on
+// every request; only "none" (typed in the address bar) is the user's own.
+// Programs asking for tokens send neither.
+func crossSite(r *http.Request) bool {
+	if _, ok := r.Header["Origin"]; ok {
+		return true
+	}
+	s := r.Header.Get("Sec-Fetch-Site")
+	return s != "" && !strings.EqualFold(s, "none")
+}
+
 func peerKind(r *http.Request) string {
 	if r.Context().Value(unixConn{}) != nil {
 		return "unix"
@@ -119,16 +175,10 @@ func peerKind(r *http.Request) string {
 
 // serveToken implements GET /metadata/identity/oauth2/token.
 func (b *Broker) serveToken(w http.ResponseWriter, r *http.Request) (string, string) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		b.reject(w, http.StatusBadRequest, "invalid_request", "The query string is malformed")
+	q, msg := parseTokenQuery(r.URL.RawQuery)
+	if msg != "" {
+		b.reject(w, http.StatusBadRequest, "invalid_request", msg)
 		return "", ""
-	}
-	for k, v := range q {
-		if len(v) > 1 {
-			b.reject(w, http.StatusBadRequest, "invalid_request", "The query parameter "+strconv.Quote(k)+" is specified more than once")
-			return "", ""
-		}
 	}
 	if v := q.Get("api-version"); !validAPIVersion(v) {
 		b.reject(w, http.StatusBadRequest, "invalid_request", "api-version is invalid or was not specified in the request; use "+minAPIVersion+" or later")
@@ -208,16 +258,52 @@ func validAPIVersion(v string) bool {
 	return v[:10] >= minAPIVersion && (len(v) == 10 || v[10] == '-')
 }
 
+// parseTokenQuery reads the query of a token request with its parameter
+// names in lower case: names are matched case-insensitively (what IMDS
+// does with "Client_Id" is unverified; what matters is that a miscased
+// selector never silently means the system-assigned identity). A name
+// given twice, in any case, is an error message.
+func parseTokenQuery(raw string) (url.Values, string) {
+	in, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, "The query string is malformed"
+	}
+	q := make(url.Values, len(in))
+	for k, v := range in {
+		lk := strings.ToLower(k)
+		if len(v) > 1 || q[lk] != nil {
+			return nil, "The query parameter " + strconv.Quote(clipName(lk)) + " is specified more than once"
+		}
+		q[lk] = v
+	}
+	return q, ""
+}
+
+// clipName bounds a client-chosen name quoted in an answer.
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
 // selectorNames are the query parameters selecting a user-assigned
 // identity; mi_res_id is the older spelling of msi_res_id.
 var selectorNames = []string{"client_id", "object_id", "msi_res_id", "mi_res_id"}
 
-// parseSelector returns the requested identity, or an error message.
+// parseSelector returns the requested identity, or an error message. A
+// selector present but empty is an error: read as absent it would hand
+// out the system-assigned identity's token to a client that asked for
+// another.
 func parseSelector(q url.Values) (id identity.ID, name, value, msg string) {
 	for _, n := range selectorNames {
-		v := q.Get(n)
-		if v == "" {
+		vs, ok := q[n]
+		if !ok {
 			continue
+		}
+		v := vs[0]
+		if strings.TrimSpace(v) == "" {
+			return identity.ID{}, "", "", "The " + n + " parameter is empty; give the identity's ID, or leave the parameter out for the system-assigned identity"
 		}
 		if name != "" {
 			return identity.ID{}, "", "", "Only one of client_id, object_id and msi_res_id may be specified; got " + name + " and " + n

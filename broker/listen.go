@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,6 +100,111 @@ func ListenUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	return &unixListener{UnixListener: l, path: path}, nil
 }
 
+// limitListener accepts a connection only while fewer than cap(slots) are
+// open. At the limit it closes the connection idle longest (kept alive
+// between requests: its client reconnects when it needs to); with none
+// idle, new clients wait in the kernel's backlog.
+type limitListener struct {
+	net.Listener
+	slots    chan struct{}
+	open     *atomic.Int64
+	done     chan struct{} // closed by Close
+	once     sync.Once
+	idleNote chan struct{} // a connection went idle (buffered, 1)
+
+	mu   sync.Mutex
+	idle map[net.Conn]time.Time // connections between requests, since when
+}
+
+func newLimitListener(l net.Listener, n int, open *atomic.Int64) *limitListener {
+	return &limitListener{Listener: l, slots: make(chan struct{}, n), open: open, done: make(chan struct{}),
+		idleNote: make(chan struct{}, 1), idle: map[net.Conn]time.Time{}}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		select {
+		case l.slots <- struct{}{}:
+			return l.accept()
+		default:
+		}
+		if l.closeOldestIdle() {
+			continue
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return l.accept()
+		case <-l.idleNote:
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
+	}
+}
+
+func (l *limitListener) accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	l.open.Add(1)
+	return &limitConn{Conn: c, release: sync.OnceFunc(func() { l.open.Add(-1); <-l.slots })}, nil
+}
+
+// connState is the http.Server's ConnState hook: it keeps the set of idle
+// connections.
+func (l *limitListener) connState(c net.Conn, st http.ConnState) {
+	l.mu.Lock()
+	if st == http.StateIdle {
+		l.idle[c] = time.Now()
+	} else {
+		delete(l.idle, c)
+	}
+	l.mu.Unlock()
+	if st == http.StateIdle {
+		select {
+		case l.idleNote <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// closeOldestIdle closes the connection idle longest, freeing its slot.
+func (l *limitListener) closeOldestIdle() bool {
+	l.mu.Lock()
+	var oldest net.Conn
+	var since time.Time
+	for c, t := range l.idle {
+		if oldest == nil || t.Before(since) {
+			oldest, since = c, t
+		}
+	}
+	delete(l.idle, oldest)
+	l.mu.Unlock()
+	if oldest == nil {
+		return false
+	}
+	_ = oldest.Close()
+	return true
+}
+
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitConn frees its slot once, on Close.
+type limitConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}
+
 // unixListener removes its socket file on Close.
 type unixListener struct {
 	*net.UnixListener
@@ -117,10 +223,16 @@ func (u *unixListener) Close() error {
 // as far as the socket's file mode let them in; TCP peers must be loopback.
 func (b *Broker) Serve(l net.Listener) error {
 	unix := l.Addr().Network() == "unix"
+	lim := newLimitListener(l, b.maxConns, &b.openConns)
 	srv := &http.Server{
-		Handler:           b,
+		Handler: b,
+		// Requests are small GETs (a body is refused unread): a client
+		// gets 10 s to send its headers and 30 s for the whole request.
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		IdleTimeout:       2 * time.Minute,
+		ConnState:         lim.connState,
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelWarn),
 		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
 			if unix {
@@ -137,7 +249,7 @@ func (b *Broker) Serve(l net.Listener) error {
 	}
 	b.servers[srv] = struct{}{}
 	b.mu.Unlock()
-	err := srv.Serve(l)
+	err := srv.Serve(lim)
 	if errors.Is(err, http.ErrServerClosed) {
 		return http.ErrServerClosed
 	}

@@ -39,6 +39,17 @@ func (b *Broker) refreshLoop() {
 		}
 		if !b.closed {
 			b.wg.Add(len(due))
+			b.evictIdleLocked(now, -1)
+			if at := b.nextIdleLocked(); !at.IsZero() && at.Before(next) {
+				// A slot in use past its idle time is looked at again a
+				// minute later, not in a spin.
+				if soon := now.Add(time.Minute); at.Before(soon) {
+					at = soon
+				}
+				if at.Before(next) {
+					next = at
+				}
+			}
 		} else {
 			due = nil
 		}
@@ -53,6 +64,21 @@ func (b *Broker) refreshLoop() {
 		case <-b.clock.After(next.Sub(now)):
 		}
 	}
+}
+
+// nextIdleLocked is when the next proven identity reaches IdleTimeout, or
+// zero. b.mu is held.
+func (b *Broker) nextIdleLocked() time.Time {
+	var at time.Time
+	for k, s := range b.slots {
+		if k == idKey(identity.ID{}) || !s.proven {
+			continue
+		}
+		if t := s.lastUsed.Add(b.idle); at.IsZero() || t.Before(at) {
+			at = t
+		}
+	}
+	return at
 }
 
 // dueAt is when p's token is refreshed: RefreshAhead before its RefreshOn,

@@ -28,8 +28,15 @@ type Stats struct {
 	RefreshFailures int64 `json:"refreshFailures"` // … failed (the cached token stays in use)
 	Untracked       int64 `json:"untracked"`       // tokens served beyond MaxTokens pairs
 
-	Identities int          `json:"identities"`
-	Tokens     []TokenStats `json:"tokens"`
+	OpenConnections int64 `json:"openConnections"` // client connections open now
+
+	Identities        int   `json:"identities"`        // identities holding a slot
+	PendingIdentities int   `json:"pendingIdentities"` // … of which not yet given a token upstream
+	EvictedIdentities int64 `json:"evictedIdentities"` // slots given up after IdleTimeout
+	RefusedIdentities int   `json:"refusedIdentities"` // upstream refusals remembered now
+	RefusalsReplayed  int64 `json:"refusalsReplayed"`  // requests answered with a remembered refusal
+
+	Tokens []TokenStats `json:"tokens"`
 }
 
 // TokenStats is one identity and resource.
@@ -73,10 +80,12 @@ func (b *Broker) Stats() Stats {
 		Refreshes:            b.refreshes.Load(),
 		RefreshFailures:      b.refreshFailures.Load(),
 		Untracked:            b.untracked.Load(),
+		OpenConnections:      b.openConns.Load(),
 		Tokens:               []TokenStats{},
 	}
 	b.mu.Lock()
-	s.Identities = len(b.creds)
+	s.Identities, s.PendingIdentities, s.RefusedIdentities = len(b.slots), b.pending, len(b.refused)
+	s.EvictedIdentities, s.RefusalsReplayed = b.evicted.Load(), b.refusedHits.Load()
 	for _, p := range b.pairs {
 		m := p.meta.Load()
 		if m == nil {

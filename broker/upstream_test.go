@@ -171,7 +171,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	_ = b.Close()
 	_ = b.Close()
-	if _, err := b.credential(identity.ClientID(contributorID)); !errors.Is(err, ErrClosed) {
+	if _, err := b.acquire(identity.ClientID(contributorID)); !errors.Is(err, ErrClosed) {
 		t.Errorf("closed broker: %v", err)
 	}
 }
