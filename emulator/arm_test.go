@@ -473,3 +473,19 @@ func TestARMHandlerToleratesOddPaths(t *testing.T) {
 		}
 	}
 }
+
+// Polling a delete's operation result needs read access to the group: an
+// identity without a role in the subscription learns nothing about it.
+func TestARMOperationResultNeedsReadAccess(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RoleAssignments = cfg.RoleAssignments[:3] // app-reader keeps no role
+	e := startARM(t, Options{Config: cfg, DeleteDuration: 3 * time.Second})
+	r := e.do("DELETE", groupPath(sub1, "rg-data"), e.token("app-contributor"), "")
+	expect(t, r, 202, "")
+	loc := r.header.Get("Location")
+	expect(t, e.do("GET", loc, e.token("app-reader"), ""), 403, "AuthorizationFailed")
+	expect(t, e.do("GET", loc, e.token("vm-system"), ""), 202, "") // Contributor on the subscription
+	e.clk.Advance(5 * time.Second)
+	expect(t, e.do("GET", loc, e.token("app-reader"), ""), 403, "AuthorizationFailed")
+	expect(t, e.do("GET", loc, e.token("app-contributor"), ""), 200, "")
+}

@@ -100,7 +100,8 @@ func (a *Service) DeleteGroup(req *Request) {
 }
 
 // GetOperation: 202 (same Location, Retry-After) while the group is still
-// Deleting, then 200 with an empty body.
+// Deleting, then 200 with an empty body; 403 for a caller who may not read
+// the group.
 func (a *Service) GetOperation(req *Request) {
 	if !checkSubscriptionID(req) {
 		return
@@ -109,6 +110,12 @@ func (a *Service) GetOperation(req *Request) {
 	if !ok || !strings.EqualFold(j.Sub, req.sub()) {
 		req.fail(http.StatusNotFound, "OperationNotFound", fmt.Sprintf(
 			"The operation result '%s' could not be found. Poll the exact Location URL returned by the DELETE request.", httpx.Clip(req.op())))
+		return
+	}
+	// The operation's state is the group's: polling it needs read access
+	// to that group, as reading the group would.
+	if !rbac.Allowed(rbac.For(req.cfg, req.ident), j.Sub, j.Group, rbac.Read) {
+		forbid(req, rbac.Read, "/subscriptions/"+j.Sub+"/resourcegroups/"+j.Group)
 		return
 	}
 	if g := a.groups[store.Key(j.Sub, j.Group)]; g != nil && g.Deleting() {
