@@ -98,6 +98,7 @@ func TestAppServiceHost(t *testing.T) {
 		{"bad api-version", "api-version=2018-02-01&resource=" + armRes, hdr, 400, "", "not supported"},
 		{"no resource", "api-version=2019-08-01", hdr, 400, "", "resource"},
 		{"two selectors", "api-version=2019-08-01&resource=" + armRes + "&client_id=" + conClientID + "&mi_res_id=x", hdr, 400, "", "Only one"},
+		{"empty principal_id", "api-version=2019-08-01&resource=" + armRes + "&principal_id=", hdr, 400, "", `"principal_id" is empty`},
 		{"unknown identity", "api-version=2019-08-01&resource=" + armRes + "&client_id=99999999-9999-9999-9999-999999999999", hdr, 400, "", "Unable to load the proper Managed Identity."},
 	}
 	for _, tt := range tests {
@@ -270,6 +271,7 @@ func TestArcHost(t *testing.T) {
 		"no metadata":      {q, map[string]string{"Authorization": "Basic " + key}, 400},
 		"bad api-version":  {"api-version=2018-02-01&resource=" + armRes, metaHeader, 400},
 		"unknown identity": {q + "&client_id=99999999-9999-9999-9999-999999999999", nil, 404},
+		"empty object_id":  {q + "&object_id=", nil, 400},
 	} {
 		h := c.h
 		if h == nil {

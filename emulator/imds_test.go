@@ -45,6 +45,10 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"unknown msi_res_id", "GET", ok + "&msi_res_id=" + url.QueryEscape(strings.Replace(conResID, "app-contributor", "nope", 1)), metaHeader, 400, "invalid_request", "Identity not found"},
 		{"system id is not a UAMI resource id", "GET", ok + "&msi_res_id=" + url.QueryEscape(DefaultConfig().Instance.ResourceID()), metaHeader, 400, "invalid_request", "Identity not found"},
 		{"malformed query", "GET", "?api-version=2018-02-01&resource=%zz", metaHeader, 400, "invalid_request", "malformed"},
+		{"empty client_id", "GET", ok + "&client_id=", metaHeader, 400, "invalid_request", `"client_id" is empty`},
+		{"empty msi_res_id", "GET", ok + "&msi_res_id=", metaHeader, 400, "invalid_request", "is empty"},
+		{"miscased unknown selector", "GET", ok + "&Client_Id=99999999-9999-9999-9999-999999999999", metaHeader, 400, "invalid_request", "Identity not found"},
+		{"one selector in two casings", "GET", ok + "&client_id=" + conClientID + "&CLIENT_ID=" + conClientID, metaHeader, 400, "invalid_request", "Only one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +144,7 @@ func TestTokenClaimsPerIdentityAndSelector(t *testing.T) {
 		{"user by upper-case client_id", "&client_id=" + strings.ToUpper(rdrClientID), "https://management.azure.com/", armRes, rdrClientID, rdrObjectID, rdrResID, nil},
 		{"user by object_id", "&object_id=" + rdrObjectID, "https://management.azure.com/", armRes, rdrClientID, rdrObjectID, rdrResID, map[string]string{"object_id": rdrObjectID}},
 		{"user by encoded msi_res_id", "&msi_res_id=" + url.QueryEscape(conResID), "https://management.azure.com/", armRes, conClientID, conObjectID, conResID, map[string]string{"msi_res_id": conResID}},
+		{"user by miscased Client_Id", "&Client_Id=" + rdrClientID, "https://management.azure.com/", armRes, rdrClientID, rdrObjectID, rdrResID, nil},
 		{"user by raw mi_res_id", "&mi_res_id=" + conResID, "https://management.azure.com/", armRes, conClientID, conObjectID, conResID, map[string]string{"msi_res_id": conResID}},
 		{"resource id case-insensitive", "&msi_res_id=" + url.QueryEscape(strings.ToLower(rdrResID)), "https://management.azure.com/", armRes, rdrClientID, rdrObjectID, rdrResID, map[string]string{"msi_res_id": strings.ToLower(rdrResID)}},
 		{"raw resource without slash", "", "https://management.azure.com", "https://management.azure.com", sysClientID, sysObjectID, vmID, nil},

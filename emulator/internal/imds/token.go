@@ -173,23 +173,25 @@ func TokenBody(tok tokens.Minted, expiresIn int64, resource, clientID string) To
 	}
 }
 
-// SingleSelector reads at most one of names from q; more than one is an
-// error message.
+// SingleSelector reads at most one of names from q; more than one, or
+// one sent with an empty value, is an error message. Names match without
+// regard to case, so a miscased selector (Client_Id) selects like the
+// documented spelling instead of silently meaning the default identity;
+// how real IMDS treats case in parameter names is unverified.
 func SingleSelector(q map[string][]string, names ...string) (name, value, bad string) {
 	for _, n := range names {
-		if v := firstValue(q, n); v != "" {
-			if name != "" {
-				return "", "", "Only one of " + strings.Join(names, ", ") + " may be specified; got " + name + " and " + n
+		for k, v := range q {
+			if !strings.EqualFold(k, n) || len(v) == 0 {
+				continue
 			}
-			name, value = n, v
+			if v[0] == "" {
+				return "", "", "The query parameter " + strconv.Quote(k) + " is empty; give the identity's id or leave the parameter out for the default identity"
+			}
+			if name != "" {
+				return "", "", "Only one of " + strings.Join(names, ", ") + " may be specified; got " + name + " and " + k
+			}
+			name, value = n, v[0]
 		}
 	}
 	return name, value, ""
-}
-
-func firstValue(q map[string][]string, k string) string {
-	if v := q[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
 }
