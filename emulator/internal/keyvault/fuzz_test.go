@@ -73,3 +73,38 @@ func validMethod(m string) bool {
 	}
 	return m != http.MethodConnect
 }
+
+// FuzzVaultService sends arbitrary control-plane paths and bodies: no
+// panic, known statuses, ARM's error envelope on failures.
+func FuzzVaultService(f *testing.F) {
+	f.Add("PUT", kvPath, "api-version=2026-04-01", armBody)
+	f.Add("PATCH", kvPath, "api-version=2024-11-01", `{"properties":{"accessPolicies":[{}]}}`)
+	f.Add("PUT", kvPath+"/accessPolicies/add", "api-version=2026-04-01", `{"properties":{"accessPolicies":null}}`)
+	f.Add("POST", "/subscriptions/"+sub+"/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv1/purge", "api-version=2026-04-01", "")
+	f.Add("POST", "/subscriptions/"+sub+"/providers/Microsoft.KeyVault/checkNameAvailability", "api-version=2026-04-01", `{"name":"kv1","type":"Microsoft.KeyVault/vaults"}`)
+	f.Add("GET", "/subscriptions/"+sub+"/providers/Microsoft.KeyVault/deletedVaults", "api-version=x", "")
+	ve := newVaultEnv(f, nil)
+	f.Fuzz(func(t *testing.T, method, path, query, body string) {
+		if !validMethod(method) || !strings.HasPrefix(path, "/") {
+			return
+		}
+		req := httptest.NewRequest("GET", "https://127.0.0.1/", strings.NewReader(body))
+		req.Method, req.URL.Path, req.URL.RawQuery = method, path, query
+		req.Header.Set("Authorization", "Bearer arm-"+ownerOID)
+		w := httptest.NewRecorder()
+		ve.svc.ServeHTTP(w, req)
+		switch w.Code {
+		case 200, 201, 204:
+			return
+		case 400, 401, 403, 404, 405, 409, 413, 500:
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+		var eb struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" {
+			t.Fatalf("status %d without an ARM error: %q", w.Code, w.Body.Bytes())
+		}
+	})
+}
