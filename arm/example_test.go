@@ -85,3 +85,54 @@ func ExampleCloudByName() {
 	fmt.Println(c.Endpoint, c.Audience, err)
 	// Output: https://management.usgovcloudapi.net https://management.core.usgovcloudapi.net/ <nil>
 }
+
+// ExampleClient_CreateOrUpdateResource creates a resource of any type by ID,
+// with its provider's api-version, and lists the group's resources of that
+// type, against a stand-in for ARM served by httptest.
+func ExampleClient_CreateOrUpdateResource() {
+	const id = "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-id"
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Method + " " + r.URL.Path {
+		case "PUT " + id:
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"`+id+`","name":"app-id","type":"Microsoft.ManagedIdentity/userAssignedIdentities","location":"eastus","properties":{"clientId":"c1","provisioningState":"Succeeded"}}`)
+		case "GET /subscriptions/sub1/resourceGroups/rg1/resources":
+			fmt.Fprint(w, `{"value":[{"id":"`+id+`","name":"app-id","type":"Microsoft.ManagedIdentity/userAssignedIdentities","location":"eastus"}]}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":{"code":"ResourceNotFound","message":"not here"}}`)
+		}
+	}))
+	defer srv.Close()
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	client, err := arm.New(arm.Options{
+		Credential: arm.TokenCredentialFunc(func(ctx context.Context, resource string, force bool) (arm.AccessToken, error) {
+			return arm.AccessToken{Token: "example-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+		}),
+		Endpoint:   srv.URL,
+		HTTPClient: testenv.LoopbackOnlyClient(caPEM),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	r, err := client.CreateOrUpdateResource(ctx, id, "2023-01-31", []byte(`{"location":"eastus"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Name, r.State())
+	filter := arm.ResourceTypeFilter("Microsoft.ManagedIdentity/userAssignedIdentities")
+	for r, err := range client.Resources(ctx, "sub1", &arm.ListResourcesOptions{ResourceGroup: "rg1", Filter: filter}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(r.Type, r.Name)
+	}
+	// Output:
+	// app-id Succeeded
+	// Microsoft.ManagedIdentity/userAssignedIdentities app-id
+}

@@ -34,6 +34,8 @@ func FuzzParseResourceID(f *testing.F) {
 	f.Add("/subscriptions/s/providers/Microsoft.Compute/locations/eastus/operations/op")
 	f.Add("/providers/Microsoft.Management/managementGroups/mg")
 	f.Add("/subscriptions//x")
+	f.Add("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/providers/Microsoft.Authorization/locks/l")
+	f.Add("/providers/Microsoft.Management/managementGroups/mg/providers/Microsoft.Authorization/roleAssignments/ra/providers/A.B/c/d")
 	f.Fuzz(func(t *testing.T, in string) {
 		id, err := ParseResourceID(in)
 		if err != nil {
@@ -43,8 +45,16 @@ func FuzzParseResourceID(f *testing.F) {
 		if err != nil || !again.Equal(id) || again.String() != id.String() {
 			t.Fatalf("round trip %q → %q → %v %v", in, id.String(), again, err)
 		}
+		// Every ancestor is a valid ID whose text starts the ID's text, and
+		// the chain ends.
+		steps := 0
 		for p, ok := id.Parent(); ok; p, ok = p.Parent() {
-			_ = p.Type()
+			if steps++; steps > 4*len(in)+4 {
+				t.Fatalf("%q: Parent chain does not end", in)
+			}
+			if ps := p.String(); ps != "/" && !strings.HasPrefix(strings.ToLower(id.String()), strings.ToLower(ps)+"/") {
+				t.Fatalf("%q: parent %q is not a prefix of %q", in, ps, id.String())
+			}
 		}
 	})
 }

@@ -33,6 +33,16 @@ type Poller struct {
 	err      error
 }
 
+// begin sends the request that starts a long-running operation and returns
+// its Poller.
+func (c *Client) begin(ctx context.Context, method string, u *url.URL, body []byte) (*Poller, error) {
+	resp, err := c.send(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	return c.PollerFromResponse(resp)
+}
+
 // PollerFromResponse starts following the operation begun by resp, the
 // answer to a PUT, PATCH, POST or DELETE sent through Do. A response that is
 // already final (200/201/204 without polling headers) gives a Poller that is

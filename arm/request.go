@@ -190,6 +190,12 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, targe
 	if err != nil {
 		return nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
 	}
+	if err := ctx.Err(); err != nil {
+		// The caller gave up before the answer was in: an answer written
+		// after the connection closed under it (an empty 200) must not pass
+		// for a result.
+		return nil, err
+	}
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Method: method, URL: target, reqURL: u}, nil
 }
 

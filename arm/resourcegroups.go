@@ -42,8 +42,7 @@ type ListGroupsOptions struct {
 // TagFilter returns the $filter that selects groups tagged name=value.
 // Single quotes are doubled, as OData string literals require.
 func TagFilter(name, value string) string {
-	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-	return "tagName eq " + q(name) + " and tagValue eq " + q(value)
+	return "tagName eq " + odataString(name) + " and tagValue eq " + odataString(value)
 }
 
 func (c *Client) groupURL(sub, name string) (*url.URL, error) {
@@ -172,9 +171,5 @@ func (c *Client) BeginDeleteResourceGroup(ctx context.Context, sub, name string)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.send(ctx, http.MethodDelete, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	return c.PollerFromResponse(resp)
+	return c.begin(ctx, http.MethodDelete, u, nil)
 }
