@@ -113,8 +113,11 @@ func TestARMRoutingAndAPIVersions(t *testing.T) {
 		code               string
 	}{
 		{"no api-version", "GET", "/subscriptions", 400, "MissingApiVersionParameter"},
-		{"bad api-version", "GET", "/subscriptions?api-version=2099-01-01", 400, "InvalidApiVersionParameter"},
-		{"rg version on subscriptions", "GET", "/subscriptions?api-version=2021-04-01", 400, "InvalidApiVersionParameter"},
+		{"malformed api-version", "GET", "/subscriptions?api-version=latest", 400, "InvalidApiVersionParameter"},
+		{"api-version older than the oldest", "GET", "/subscriptions?api-version=2015-01-01", 400, "InvalidApiVersionParameter"},
+		{"newer api-version served as the newest", "GET", "/subscriptions?api-version=2099-01-01", 200, ""},
+		{"groups at 2025-04-01 (armresources/v3, @azure/arm-resources 8)", "GET", "/subscriptions/" + sub1 + "/resourcegroups?api-version=2025-04-01", 200, ""},
+		{"group at 2025-04-01", "GET", "/subscriptions/" + sub1 + "/resourcegroups/rg-web?api-version=2025-04-01", 200, ""},
 		{"unknown route", "GET", "/providers/Microsoft.Foo?api-version=" + rgV, 404, "NotFound"},
 		{"unknown sub route", "GET", "/subscriptions/" + sub1 + "/providers?api-version=" + rgV, 404, "NotFound"},
 		{"wrong method", "POST", "/subscriptions?api-version=" + subV, 405, "MethodNotAllowed"},
@@ -132,10 +135,14 @@ func TestARMRoutingAndAPIVersions(t *testing.T) {
 			expect(t, r, c.status, c.code)
 		})
 	}
-	r := e.do("GET", "/subscriptions?api-version=2099-01-01", tok, "")
-	if want := "The api-version '2099-01-01' is invalid. The supported versions are '" + strings.Join(arm.SubscriptionsAPI, ",") + "'."; r.errMessage() != want {
+	r := e.do("GET", "/subscriptions?api-version=2015-01-01", tok, "")
+	if want := "The api-version '2015-01-01' is invalid. The supported versions are '2022-12-01,2021-01-01,2020-01-01,2019-11-01,2019-06-01,2018-06-01,2016-06-01'."; r.errMessage() != want {
 		t.Errorf("message %q, want %q", r.errMessage(), want)
 	}
+	strict := startARM(t, Options{StrictAPIVersions: true})
+	stok := strict.token("vm-system")
+	expect(t, strict.do("GET", "/subscriptions?api-version=2099-01-01", stok, ""), 400, "InvalidApiVersionParameter")
+	expect(t, strict.do("GET", "/subscriptions/"+sub1+"/resourcegroups?api-version=2025-04-01", stok, ""), 200, "")
 	if r := e.do("POST", "/subscriptions?api-version="+subV, tok, ""); r.header.Get("Allow") != "GET" {
 		t.Errorf("Allow = %q", r.header.Get("Allow"))
 	}

@@ -87,21 +87,22 @@ func (s *Server) armListenerRoutes() []route {
 }
 
 // armRoutes are the ARM operations. Literal segments match
-// case-insensitively; {name} is one segment (arm.Route).
+// case-insensitively; {name} is one segment (arm.Route); Type names the
+// api-version table (emulator/internal/apiversion).
 func armRoutes() []arm.Route {
 	const (
 		sub   = "/subscriptions/{subscriptionId}"
 		group = sub + "/resourcegroups/{resourceGroupName}"
 	)
 	return []arm.Route{
-		{Path: "/tenants", API: arm.SubscriptionsAPI, Get: (*arm.Service).ListTenants},
-		{Path: "/subscriptions", API: arm.SubscriptionsAPI, Get: (*arm.Service).ListSubscriptions},
-		{Path: sub, API: arm.SubscriptionsAPI, Get: (*arm.Service).GetSubscription},
-		{Path: sub + "/resourcegroups", API: arm.GroupsAPI, Get: (*arm.Service).ListGroups},
-		{Path: group, API: arm.GroupsAPI,
+		{Path: "/tenants", Type: "Microsoft.Resources/tenants", Get: (*arm.Service).ListTenants},
+		{Path: "/subscriptions", Type: "Microsoft.Resources/subscriptions", Get: (*arm.Service).ListSubscriptions},
+		{Path: sub, Type: "Microsoft.Resources/subscriptions", Get: (*arm.Service).GetSubscription},
+		{Path: sub + "/resourcegroups", Type: "Microsoft.Resources/resourceGroups", Get: (*arm.Service).ListGroups},
+		{Path: group, Type: "Microsoft.Resources/resourceGroups",
 			Get: (*arm.Service).GetGroup, Head: (*arm.Service).HeadGroup, Put: (*arm.Service).PutGroup,
 			Patch: (*arm.Service).PatchGroup, Delete: (*arm.Service).DeleteGroup},
-		{Path: sub + "/operationresults/{operationId}", API: arm.GroupsAPI, Get: (*arm.Service).GetOperation},
+		{Path: sub + "/operationresults/{operationId}", Type: "Microsoft.Resources/operationresults", Get: (*arm.Service).GetOperation},
 	}
 }
 

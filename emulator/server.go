@@ -14,11 +14,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/azmsi/azmsi/emulator/internal/apiversion"
 	"github.com/azmsi/azmsi/emulator/internal/arm"
 	"github.com/azmsi/azmsi/emulator/internal/faults"
 	"github.com/azmsi/azmsi/emulator/internal/hosts"
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/imds"
+	"github.com/azmsi/azmsi/emulator/internal/resources"
 	"github.com/azmsi/azmsi/emulator/internal/stats"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 	"github.com/azmsi/azmsi/emulator/internal/tlsca"
@@ -55,6 +57,11 @@ type Options struct {
 	DeleteDuration time.Duration
 	// ARMRequestBudget limits ARM requests per identity (0 = unlimited).
 	ARMRequestBudget int
+	// StrictAPIVersions refuses every api-version the emulator's tables do
+	// not list. Off: a well-formed version newer than the newest known is
+	// served as the newest known one (logged once), so the next SDK
+	// release keeps working.
+	StrictAPIVersions bool
 	// ExtraHostnames are added to the ARM certificate besides 127.0.0.1,
 	// ::1 and localhost.
 	ExtraHostnames []string
@@ -130,13 +137,14 @@ type Server struct {
 	initial *Config                // what /_emulator/reset restores
 	cfgMu   sync.Mutex             // serialises config swaps with arm.Reset
 
-	stats  stats.Counters
-	faults *faults.Injector
-	tokens *tokens.Authority
-	certs  *tlsca.Material
-	imds   *imds.Service
-	hosts  *hosts.Set // non-IMDS hosts
-	arm    *arm.Service
+	stats    stats.Counters
+	faults   *faults.Injector
+	tokens   *tokens.Authority
+	certs    *tlsca.Material
+	imds     *imds.Service
+	hosts    *hosts.Set // non-IMDS hosts
+	arm      *arm.Service
+	versions *apiversion.Checker // api-versions of every ARM route
 
 	imdsURL, armURL string
 	listenAddrs     []string // actual bound addresses, dialable by HTTPClient
@@ -247,10 +255,15 @@ func (s *Server) build() error {
 		}
 		st = b
 	}
+	catalog, err := apiversion.Builtin(resources.DisplayNames(resources.DefaultRegions()))
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	s.versions = apiversion.NewChecker(catalog, o.StrictAPIVersions, s.logger)
 	s.arm, err = arm.New(arm.Deps{
 		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
 		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,
-		Routes: armRoutes(),
+		Routes: armRoutes(), Versions: s.versions,
 	})
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)

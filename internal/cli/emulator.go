@@ -28,22 +28,23 @@ const (
 
 // EmulatorOptions are the parsed flags of `azmsi emulator`.
 type EmulatorOptions struct {
-	IMDSAddr         string
-	ARMAddr          string
-	ConfigFile       string
-	EnvFile          string
-	StateDir         string
-	TLSCert, TLSKey  string
-	TLSHostnames     []string
-	PageSize         int
-	TokenLifetime    time.Duration
-	DeleteDuration   time.Duration
-	RequestBudget    int
-	AllowNonLoopback bool
-	Quiet            bool
-	Faults           string
-	Hosts            []string // --host: managed-identity hosts to emulate
-	ArcKeyDir        string
+	IMDSAddr          string
+	ARMAddr           string
+	ConfigFile        string
+	EnvFile           string
+	StateDir          string
+	TLSCert, TLSKey   string
+	TLSHostnames      []string
+	PageSize          int
+	TokenLifetime     time.Duration
+	DeleteDuration    time.Duration
+	RequestBudget     int
+	StrictAPIVersions bool
+	AllowNonLoopback  bool
+	Quiet             bool
+	Faults            string
+	Hosts             []string // --host: managed-identity hosts to emulate
+	ArcKeyDir         string
 }
 
 // NewCmdEmulator builds `azmsi emulator`.
@@ -141,6 +142,7 @@ See docs/reliability.md.`,
 	fl.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of minted tokens (default 24h)")
 	fl.DurationVar(&opts.DeleteDuration, "delete-duration", 0, "how long a deleted group stays Deleting (default 2s)")
 	fl.IntVar(&opts.RequestBudget, "request-budget", 0, "ARM requests per identity before 429s (default unlimited)")
+	fl.BoolVar(&opts.StrictAPIVersions, "strict-api-versions", false, "refuse api-versions the emulator's tables do not list (default: a newer one is served as the newest known)")
 	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log requests on stderr")
 	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; the env points at the first non-IMDS one)")
@@ -167,22 +169,23 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
 	}
 	srv, err := emulator.Start(ctx, emulator.Options{
-		Config:           cfg,
-		IMDSAddr:         opts.IMDSAddr,
-		ARMAddr:          opts.ARMAddr,
-		AllowNonLoopback: opts.AllowNonLoopback,
-		StateDir:         opts.StateDir,
-		TokenLifetime:    opts.TokenLifetime,
-		PageSize:         opts.PageSize,
-		DeleteDuration:   opts.DeleteDuration,
-		ARMRequestBudget: opts.RequestBudget,
-		ExtraHostnames:   opts.TLSHostnames,
-		TLSCertFile:      opts.TLSCert,
-		TLSKeyFile:       opts.TLSKey,
-		Logger:           logger,
-		Hosts:            opts.Hosts,
-		ArcKeyDir:        opts.ArcKeyDir,
-		Faults:           faults,
+		Config:            cfg,
+		IMDSAddr:          opts.IMDSAddr,
+		ARMAddr:           opts.ARMAddr,
+		AllowNonLoopback:  opts.AllowNonLoopback,
+		StateDir:          opts.StateDir,
+		TokenLifetime:     opts.TokenLifetime,
+		PageSize:          opts.PageSize,
+		DeleteDuration:    opts.DeleteDuration,
+		ARMRequestBudget:  opts.RequestBudget,
+		StrictAPIVersions: opts.StrictAPIVersions,
+		ExtraHostnames:    opts.TLSHostnames,
+		TLSCertFile:       opts.TLSCert,
+		TLSKeyFile:        opts.TLSKey,
+		Logger:            logger,
+		Hosts:             opts.Hosts,
+		ArcKeyDir:         opts.ArcKeyDir,
+		Faults:            faults,
 	})
 	if err != nil {
 		return err

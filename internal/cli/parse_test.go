@@ -64,8 +64,13 @@ func TestNewCmdEmulatorFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.IMDSAddr != DefaultIMDSAddr || got.ARMAddr != DefaultARMAddr {
+	if got.IMDSAddr != DefaultIMDSAddr || got.ARMAddr != DefaultARMAddr || got.StrictAPIVersions {
 		t.Errorf("defaults: %+v", got)
+	}
+	cmd = NewCmdEmulator(NewFactory(ios), func(o *EmulatorOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--strict-api-versions"})
+	if err := cmd.Execute(); err != nil || !got.StrictAPIVersions {
+		t.Errorf("--strict-api-versions: %v %+v", err, got)
 	}
 	cmd = NewCmdEmulator(NewFactory(ios), func(o *EmulatorOptions) error { got = o; return nil })
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true

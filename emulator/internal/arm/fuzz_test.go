@@ -12,12 +12,12 @@ const sub1 = "00000000-0000-0000-0000-000000000001"
 func testRoutes(t testing.TB) *routeTable {
 	nop := func(*Service, *Request) {}
 	rt, err := newRouteTable([]Route{
-		{Path: "/tenants", API: SubscriptionsAPI, Get: nop},
-		{Path: "/subscriptions", API: SubscriptionsAPI, Get: nop},
-		{Path: "/subscriptions/{subscriptionId}", API: SubscriptionsAPI, Get: nop},
-		{Path: "/subscriptions/{subscriptionId}/resourcegroups", API: GroupsAPI, Get: nop},
-		{Path: "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", API: GroupsAPI, Get: nop, Put: nop},
-		{Path: "/subscriptions/{subscriptionId}/operationresults/{operationId}", API: GroupsAPI, Get: nop},
+		{Path: "/tenants", Type: "Microsoft.Resources/subscriptions", Get: nop},
+		{Path: "/subscriptions", Type: "Microsoft.Resources/subscriptions", Get: nop},
+		{Path: "/subscriptions/{subscriptionId}", Type: "Microsoft.Resources/subscriptions", Get: nop},
+		{Path: "/subscriptions/{subscriptionId}/resourcegroups", Type: "Microsoft.Resources/resourceGroups", Get: nop},
+		{Path: "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", Type: "Microsoft.Resources/resourceGroups", Get: nop, Put: nop},
+		{Path: "/subscriptions/{subscriptionId}/operationresults/{operationId}", Type: "Microsoft.Resources/resourceGroups", Get: nop},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestRouteMatch(t *testing.T) {
 			t.Errorf("%s: %s sub=%q group=%q, want %s %q %q", c.path, r.Path, p.get("subscriptionId"), p.get("resourceGroupName"), c.route, c.sub, c.group)
 		}
 	}
-	if _, err := newRouteTable([]Route{{Path: "/x//y", API: GroupsAPI, Get: func(*Service, *Request) {}}}); err == nil {
+	if _, err := newRouteTable([]Route{{Path: "/x//y", Type: "Microsoft.Resources/resourceGroups", Get: func(*Service, *Request) {}}}); err == nil {
 		t.Error("a pattern with an empty segment was accepted")
 	}
 }

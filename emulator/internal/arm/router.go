@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
@@ -24,8 +23,10 @@ type Handler func(a *Service, req *Request)
 // req.Param(name). A nil handler means the method is not allowed.
 type Route struct {
 	Path string
-	// API lists the accepted api-versions (apiversion.go).
-	API []string
+	// Type is the resource type whose api-version table decides the
+	// request's api-version (emulator/internal/apiversion), such as
+	// "Microsoft.Resources/resourceGroups".
+	Type string
 	// Handlers per method; PUT, PATCH and DELETE are writes (exclusive
 	// lock; PUT and PATCH bodies are read before locking).
 	Get, Head, Put, Patch, Delete Handler
@@ -92,8 +93,8 @@ func newRouteTable(routes []Route) (*routeTable, error) {
 		if params > maxParams {
 			return nil, fmt.Errorf("ARM route %q has more than %d parameters", r.Path, maxParams)
 		}
-		if len(r.methods()) == 0 || len(r.API) == 0 {
-			return nil, fmt.Errorf("ARM route %q needs a handler and api-versions", r.Path)
+		if len(r.methods()) == 0 || r.Type == "" {
+			return nil, fmt.Errorf("ARM route %q needs a handler and a resource type", r.Path)
 		}
 		t.routes = append(t.routes, compiledRoute{Route: r, segs: segs})
 		t.maxSegs = max(t.maxSegs, len(segs))
@@ -219,9 +220,8 @@ func (a *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	}
-	if !slices.Contains(route.API, api) {
-		writeARMError(w, http.StatusBadRequest, "InvalidApiVersionParameter",
-			fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '%s'.", api, strings.Join(route.API, ",")))
+	if _, refused := a.versions.Check(route.Type, api, ""); refused != nil {
+		writeARMError(w, http.StatusBadRequest, refused.Code, refused.Message)
 		return
 	}
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/azmsi/azmsi/emulator/internal/apiversion"
 	"github.com/azmsi/azmsi/emulator/internal/config"
 	"github.com/azmsi/azmsi/emulator/internal/stats"
 	"github.com/azmsi/azmsi/emulator/internal/store"
@@ -34,6 +35,7 @@ type Service struct {
 	pageSize       int
 	deleteDuration time.Duration
 	routes         *routeTable
+	versions       *apiversion.Checker
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -59,6 +61,9 @@ type Deps struct {
 	DeleteDuration time.Duration // how long a deleted group stays "Deleting"
 	RequestBudget  int           // requests per identity before 429 (0 = unlimited)
 	Routes         []Route       // the route table
+	// Versions decides api-versions by the routes' types; nil: the
+	// built-in tables, unknown newer versions served as the newest known.
+	Versions *apiversion.Checker
 }
 
 // New loads the store's groups, or seeds it from the config when it was
@@ -70,9 +75,13 @@ func New(d Deps) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
+	versions := d.Versions
+	if versions == nil {
+		versions = apiversion.NewChecker(apiversion.MustBuiltin(nil), false, d.Logger)
+	}
 	a := &Service{
 		store: st, tokens: d.Tokens, stats: d.Stats, logger: d.Logger, now: d.Clock,
-		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes,
+		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes, versions: versions,
 		throttle: newThrottler(d.RequestBudget),
 	}
 	cfg := d.Config
