@@ -24,6 +24,7 @@ type OutputOptions struct {
 
 	allowed []string
 	query   *jmespath.JMESPath
+	order   []string // keys of the query's multiselect hash, in its order
 }
 
 // addOutputFlags registers -o (def, one of allowed) and --query.
@@ -55,6 +56,7 @@ func (o *OutputOptions) validate() error {
 			return flagErrorf("invalid --query %q: %v", o.Query, err)
 		}
 		o.query = q
+		o.order = multiselectKeys(o.Query)
 	}
 	return nil
 }
@@ -111,7 +113,12 @@ func (o *OutputOptions) print(w io.Writer, data any, cols []column) error {
 		if err != nil {
 			return flagErrorf("--query %q: %v", o.Query, err)
 		}
-		cols = nil
+		switch o.Format {
+		case "tsv":
+			return writeQueriedTSV(w, v, o.order)
+		case "table":
+			return writeQueriedTable(w, v, o.order)
+		}
 	}
 	switch o.Format {
 	case "json":

@@ -190,8 +190,21 @@ func TestOutputFormats(t *testing.T) {
 		{"tsv", "", "a b\t1\t1\nc d\t2.5\t\n"},
 		{"json", "[].n", "[\n  1,\n  2.5\n]\n"},
 		{"tsv", "[].n", "1\n2.5\n"},
-		{"table", "[0]", "N  Name\n-  ----\n1  a b\n"}, // generic columns: scalars only, sorted
-		{"table", "[?n > `1`].name", "c\nd\n"},
+		{"table", "[0]", "N  Name\n-  ----\n1  a b\n"},        // generic columns: scalars only, sorted
+		{"table", "[?n > `1`].name", "Result\n------\nc d\n"}, // az: scalars in a Result column
+		// Multiselect hashes keep the query's order, as in az.
+		{"tsv", "[].{z: n, a: name}", "1\ta b\n2.5\tc d\n"},
+		{"table", "[].{z: n, a: name}", "Z    A\n-    -\n1    a b\n2.5  c d\n"},
+		{"tsv", "[0].{\"b c\": name, a: n, n: nested}", "a b\t1\t\n"},
+		// Multiselect lists are cells (tsv) and Column1… (table), not JSON.
+		{"tsv", "[].[name, n]", "a b\t1\nc d\t2.5\n"},
+		{"table", "[].[n, name]", "Column1  Column2\n-------  -------\n1        a b\n2.5      c d\n"},
+		// tsv: a nested list is its length, a nested object empty.
+		{"tsv", "[].[name, [n, n], nested]", "a b\t2\t\nc d\t2\t\n"},
+		// table: nested values and id/type/etag are left out.
+		{"table", "[0].{id: name, n: n, nested: nested}", "N\n-\n1\n"},
+		// A plain object (not a hash): its keys sorted.
+		{"tsv", "[1]", "2.5\tc d\n"},
 	} {
 		o := OutputOptions{Format: tc.format, Query: tc.query, allowed: []string{"table", "json", "tsv"}}
 		if err := o.validate(); err != nil {
