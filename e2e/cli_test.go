@@ -120,8 +120,9 @@ func TestUnavailableExit3(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	// demo points itself at its in-process emulator; no env needed.
-	r := run(t, nil, bins.azmsi, "demo")
+	// demo points itself at its in-process emulator; the environment only
+	// makes any other request fail on loopback.
+	r := run(t, offlineEnv(), bins.azmsi, "demo")
 	want(t, r, 0, "demo")
 	for _, s := range []string{"system-assigned", "app-contributor", "00000000-0000-0000-0000-000000000001", "rg-web"} {
 		if !strings.Contains(r.stdout, s) {

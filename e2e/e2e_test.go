@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -111,23 +112,64 @@ func startEmulator(t *testing.T, dir string, args ...string) *emulatorProc {
 	return p
 }
 
-// checkLoopbackEnv fails the test unless the identity and ARM overrides are
-// present and loopback: without them a client would call the real IMDS.
+// checkLoopbackEnv fails the test unless the environment's endpoint
+// overrides are present and loopback and it names the emulator's CA.
 func checkLoopbackEnv(t *testing.T, env map[string]string) {
 	t.Helper()
-	for _, k := range []string{"AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZMSI_ARM_ENDPOINT"} {
-		v := env[k]
-		if v == "" {
-			t.Fatalf("the env file lacks %s; refusing to run any client (it could reach the real endpoint)", k)
-		}
-		u, err := url.Parse(v)
-		if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1" && u.Hostname() != "localhost") {
-			t.Fatalf("%s=%q is not a loopback URL", k, v)
-		}
-	}
+	checkClientEnv(t, env)
 	if env["SSL_CERT_FILE"] == "" {
 		t.Fatalf("the env file lacks SSL_CERT_FILE")
 	}
+}
+
+// requiredOverrides must be set for any client run: without them a client
+// would call the real IMDS or the public ARM endpoint.
+var requiredOverrides = []string{"AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZMSI_ARM_ENDPOINT"}
+
+// otherOverrides point a client at other endpoints (host detection, the
+// broker); when set they must be loopback too.
+var otherOverrides = []string{"IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT", "AZURE_AUTHORITY_HOST", "AZMSI_BROKER"}
+
+// checkClientEnv fails the test unless clientEnvError accepts env.
+func checkClientEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	if err := clientEnvError(env); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clientEnvError refuses an environment unless every endpoint a client
+// could use is loopback (or a Unix socket) and the required ones are set.
+func clientEnvError(env map[string]string) error {
+	if env == nil {
+		return errors.New("refusing to run a client without an environment: it could reach the real endpoints (use offlineEnv)")
+	}
+	for _, k := range requiredOverrides {
+		if env[k] == "" {
+			return fmt.Errorf("refusing to run a client without %s: it could reach the real endpoint", k)
+		}
+	}
+	for _, k := range append(append([]string{}, requiredOverrides...), otherOverrides...) {
+		v, ok := env[k]
+		if !ok {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err == nil && u.Scheme == "unix" {
+			continue
+		}
+		if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1" && u.Hostname() != "localhost") {
+			return fmt.Errorf("%s=%q is not a loopback URL; refusing to run a client", k, v)
+		}
+	}
+	return nil
+}
+
+// offlineEnv is the environment of a command that needs no endpoint (demo
+// starts its own emulator): overrides at a loopback port nobody listens on,
+// so that a request made by mistake fails instead of leaving the host.
+func offlineEnv() map[string]string {
+	return map[string]string{"AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:1", "AZMSI_ARM_ENDPOINT": "https://127.0.0.1:1"}
 }
 
 func parseEnvFile(t *testing.T, b []byte) map[string]string {
@@ -198,9 +240,7 @@ func (r cliResult) String() string {
 // run runs a binary with the emulator's environment plus extra NAME=value.
 func run(t *testing.T, env map[string]string, bin string, args ...string) cliResult {
 	t.Helper()
-	if env != nil && env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] == "" {
-		t.Fatal("refusing to run a client without AZURE_POD_IDENTITY_AUTHORITY_HOST")
-	}
+	checkClientEnv(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -243,4 +283,26 @@ func with(env map[string]string, kv ...string) map[string]string {
 		out[kv[i]] = kv[i+1]
 	}
 	return out
+}
+
+// run's guard refuses the environments that could reach a real endpoint.
+func TestRunRefusesUnsafeEnvironments(t *testing.T) {
+	ok := offlineEnv()
+	for name, env := range map[string]map[string]string{
+		"nil":                      nil,
+		"no ARM override":          {"AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:1"},
+		"no identity override":     {"AZMSI_ARM_ENDPOINT": "https://127.0.0.1:1"},
+		"public ARM":               with(ok, "AZMSI_ARM_ENDPOINT", "https://management.azure.com"),
+		"IMDS address":             with(ok, "AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://169.254.169.254"),
+		"App Service off loopback": with(ok, "IDENTITY_ENDPOINT", "http://10.0.0.1:8081/msi/token"),
+		"authority host":           with(ok, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com"),
+		"broker off loopback":      with(ok, "AZMSI_BROKER", "http://192.0.2.1:8078"),
+	} {
+		if clientEnvError(env) == nil {
+			t.Errorf("%s: the guard let it run", name)
+		}
+	}
+	if err := clientEnvError(with(ok, "AZMSI_BROKER", "unix:///run/azmsi/broker.sock")); err != nil {
+		t.Errorf("a Unix-socket broker was refused: %v", err)
+	}
 }
