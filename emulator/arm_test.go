@@ -496,3 +496,23 @@ func TestARMOperationResultNeedsReadAccess(t *testing.T) {
 	expect(t, e.do("GET", loc, e.token("app-reader"), ""), 403, "AuthorizationFailed")
 	expect(t, e.do("GET", loc, e.token("app-contributor"), ""), 200, "")
 }
+
+// A role on a resource group's scope dies with the group: a group created
+// again under the same name does not inherit it (as in Azure).
+func TestARMGroupRoleDoesNotSurviveRecreate(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RoleAssignments = append(cfg.RoleAssignments, RoleAssignment{Identity: "app-reader", Scope: "/subscriptions/" + sub1 + "/resourceGroups/rg-data", Role: "Contributor"})
+	e := startARM(t, Options{Config: cfg, DeleteDuration: time.Second})
+	reader, owner := e.token("app-reader"), e.token("app-contributor")
+	expect(t, e.do("PATCH", groupPath(sub1, "rg-data"), reader, `{"tags":{"a":"1"}}`), 200, "")
+	expect(t, e.do("DELETE", groupPath(sub1, "rg-data"), owner, ""), 202, "")
+	e.clk.Advance(2 * time.Second)
+	expect(t, e.do("GET", groupPath(sub1, "rg-data"), owner, ""), 404, "ResourceGroupNotFound")
+	expect(t, e.do("PUT", groupPath(sub1, "RG-DATA"), reader, `{"location":"westeurope"}`), 403, "AuthorizationFailed")
+	expect(t, e.do("PUT", groupPath(sub1, "RG-DATA"), owner, `{"location":"westeurope"}`), 201, "")
+	expect(t, e.do("PATCH", groupPath(sub1, "rg-data"), reader, `{"tags":{"a":"2"}}`), 403, "AuthorizationFailed")
+	expect(t, e.do("GET", groupPath(sub1, "rg-data"), reader, ""), 200, "") // Reader on the subscription still reads
+	// A reset restores the configured group and its role.
+	must(t, e.s.reset())
+	expect(t, e.do("PATCH", groupPath(sub1, "rg-data"), reader, `{"tags":{"a":"3"}}`), 200, "")
+}

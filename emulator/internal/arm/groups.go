@@ -84,7 +84,7 @@ func (a *Service) ListGroups(req *Request) {
 	if sub == nil {
 		return
 	}
-	grants := rbac.For(req.cfg, req.ident)
+	grants := req.grants
 	all, some := rbac.ReadableGroups(grants, sub.SubscriptionID)
 	if !all && len(some) == 0 {
 		forbid(req, rbac.Read, "/subscriptions/"+sub.SubscriptionID)
@@ -169,7 +169,7 @@ func (a *Service) getGroup(req *Request, head bool) {
 	if sub == nil {
 		return
 	}
-	if !rbac.Allowed(rbac.For(req.cfg, req.ident), sub.SubscriptionID, req.group(), rbac.Read) {
+	if !rbac.Allowed(req.grants, sub.SubscriptionID, req.group(), rbac.Read) {
 		forbid(req, rbac.Read, groupScope(sub, req.group()))
 		return
 	}
@@ -213,7 +213,7 @@ func (a *Service) writePrelude(req *Request, act rbac.Action) (*config.Subscript
 		req.fail(http.StatusBadRequest, "InvalidResourceGroup", msg)
 		return nil, nil, false
 	}
-	if !rbac.Allowed(rbac.For(req.cfg, req.ident), sub.SubscriptionID, req.group(), act) {
+	if !rbac.Allowed(req.grants, sub.SubscriptionID, req.group(), act) {
 		forbid(req, act, groupScope(sub, req.group()))
 		return nil, nil, false
 	}
@@ -262,8 +262,10 @@ func (a *Service) PutGroup(req *Request) {
 		g.ManagedBy = *body.ManagedBy
 	}
 	status := http.StatusCreated
+	g.Created = true
 	if old != nil {
 		g.Name = old.Name // casing as first created
+		g.Created = old.Created
 		status = http.StatusOK
 	}
 	if err := a.putLocked(g); err != nil {

@@ -66,7 +66,7 @@ func (a *Service) DeleteGroup(req *Request) {
 	if sub == nil {
 		return
 	}
-	if !rbac.Allowed(rbac.For(req.cfg, req.ident), sub.SubscriptionID, req.group(), rbac.Delete) {
+	if !rbac.Allowed(req.grants, sub.SubscriptionID, req.group(), rbac.Delete) {
 		forbid(req, rbac.Delete, groupScope(sub, req.group()))
 		return
 	}
@@ -114,7 +114,7 @@ func (a *Service) GetOperation(req *Request) {
 	}
 	// The operation's state is the group's: polling it needs read access
 	// to that group, as reading the group would.
-	if !rbac.Allowed(rbac.For(req.cfg, req.ident), j.Sub, j.Group, rbac.Read) {
+	if !rbac.Allowed(req.grants, j.Sub, j.Group, rbac.Read) {
 		forbid(req, rbac.Read, "/subscriptions/"+j.Sub+"/resourcegroups/"+j.Group)
 		return
 	}

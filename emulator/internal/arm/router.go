@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
+	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
@@ -177,7 +178,8 @@ type Request struct {
 	tok     *tokens.Verified
 	ident   *config.Identity // the caller in the current config; nil if unknown
 	cfg     *config.Config
-	body    []byte // PUT/PATCH body, read before locking (readBody)
+	grants  []rbac.Grant // the caller's role assignments in effect (liveGrantsLocked)
+	body    []byte       // PUT/PATCH body, read before locking (readBody)
 	bodyErr error
 	res     armResponse
 }
@@ -259,6 +261,7 @@ func (a *Service) handle(req *Request, h Handler, write bool) {
 	}
 	req.cfg = a.cfg
 	req.ident = callerIdentity(a.cfg, req.tok)
+	req.grants = a.liveGrantsLocked(a.cfg, req.ident)
 
 	if !a.admit(req) {
 		return

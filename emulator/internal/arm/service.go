@@ -10,6 +10,7 @@ import (
 
 	"github.com/azmsi/azmsi/emulator/internal/apiversion"
 	"github.com/azmsi/azmsi/emulator/internal/config"
+	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/stats"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
@@ -192,4 +193,19 @@ func (a *Service) sweepLocked(now time.Time) error {
 func normalizeLocation(loc string) string {
 	// ARM answers "eastus" for "East US" (protocols §16 item 10: unverified).
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(loc), " ", ""))
+}
+
+// liveGrantsLocked returns ident's role assignments that are in effect: a
+// role at a resource group's scope lives only as long as the group the
+// configuration seeded. Once that group is deleted, a group created again
+// under its name starts without it, as in Azure, where deleting a group
+// deletes the role assignments on it.
+func (a *Service) liveGrantsLocked(cfg *config.Config, ident *config.Identity) []rbac.Grant {
+	return rbac.Filter(rbac.For(cfg, ident), func(sub, group string) bool {
+		if group == "" {
+			return true
+		}
+		g := a.groups[store.Key(sub, group)]
+		return g != nil && !g.Created
+	})
 }

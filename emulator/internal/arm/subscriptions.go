@@ -54,7 +54,7 @@ func findSubscription(cfg *config.Config, id string) *config.Subscription {
 // ListSubscriptions: only subscriptions the caller holds a role in; none is
 // an empty list, not an error (§12.5).
 func (a *Service) ListSubscriptions(req *Request) {
-	grants := rbac.For(req.cfg, req.ident)
+	grants := req.grants
 	var visible []*config.Subscription
 	for i := range req.cfg.Subscriptions {
 		if rbac.SeesSubscription(grants, req.cfg.Subscriptions[i].SubscriptionID) {
@@ -117,7 +117,7 @@ func (a *Service) GetSubscription(req *Request) {
 		return
 	}
 	s := findSubscription(req.cfg, req.sub())
-	if s == nil || !rbac.SeesSubscription(rbac.For(req.cfg, req.ident), s.SubscriptionID) {
+	if s == nil || !rbac.SeesSubscription(req.grants, s.SubscriptionID) {
 		subscriptionNotFound(req)
 		return
 	}

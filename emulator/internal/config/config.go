@@ -134,6 +134,9 @@ func Parse(data []byte) (*Config, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("emulator config: unexpected data after the JSON object")
 	}
+	if err := checkDuplicateKeys(data); err != nil {
+		return nil, err
+	}
 	if err := c.Normalize(); err != nil {
 		return nil, err
 	}

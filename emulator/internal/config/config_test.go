@@ -64,6 +64,18 @@ func mutate(t *testing.T, f func(m map[string]any)) []byte {
 	return b
 }
 
+// mutateRaw is mutate, then replaces old by new in the JSON text (for
+// input json.Marshal cannot produce, such as a repeated key).
+func mutateRaw(t *testing.T, f func(m map[string]any), old, new string) []byte {
+	t.Helper()
+	b := string(mutate(t, f))
+	compact := strings.ReplaceAll(old, " ", "")
+	if !strings.Contains(b, compact) {
+		t.Fatalf("%s not in %s", compact, b)
+	}
+	return []byte(strings.Replace(b, compact, strings.ReplaceAll(new, " ", ""), 1))
+}
+
 func at(m map[string]any, path ...any) map[string]any {
 	var cur any = m
 	for _, p := range path {
@@ -86,6 +98,19 @@ func TestParseConfigErrors(t *testing.T) {
 		{"not JSON", []byte("{"), []string{"invalid JSON"}},
 		{"trailing data", append(append([]byte{}, defaultJSON...), []byte(" {}")...), []string{"after the JSON object"}},
 		{"unknown field", mutate(t, func(m map[string]any) { m["tenant"] = "x" }), []string{"unknown field", "tenant"}},
+		{"duplicate key", []byte(strings.Replace(string(defaultJSON), `"tenantId"`, `"tenantId": "00000000-0000-0000-0000-0000000000ff", "tenantId"`, 1)), []string{"$", `"tenantId" is given twice`}},
+		{"duplicate key in another case", []byte(strings.Replace(string(defaultJSON), `"tenantId"`, `"TenantID": "00000000-0000-0000-0000-0000000000ff", "tenantId"`, 1)), []string{`"tenantId" is given twice`}},
+		{"duplicate nested key", []byte(strings.Replace(string(defaultJSON), `"name": "app-reader"`, `"name": "x", "name": "app-reader"`, 1)), []string{"$.identities[2]", `"name" is given twice`}},
+		{"duplicate tag in another case", mutateRaw(t, func(m map[string]any) { at(m, "instance")["tags"] = map[string]any{"env": "a"} }, `"env": "a"`, `"env": "a", "ENV": "b"`), []string{"$.instance.tags", `"ENV" is given twice`}},
+		{"VM subscription not listed", mutate(t, func(m map[string]any) {
+			at(m, "instance")["subscriptionId"] = "00000000-0000-0000-0000-0000000000aa"
+		}), []string{"instance.subscriptionId", "not in subscriptions"}},
+		{"client id is another's object id", mutate(t, func(m map[string]any) {
+			at(m, "identities", 2)["clientId"] = "22222222-2222-2222-2222-aaaaaaaaaaaa"
+		}), []string{`identities[2] ("app-reader").clientId`, "objectId of identities[1]"}},
+		{"role on a group not listed", mutate(t, func(m map[string]any) {
+			at(m, "roleAssignments", 0)["scope"] = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-missing"
+		}), []string{"roleAssignments[0].scope", "rg-missing is not in subscription"}},
 		{"unknown nested field", mutate(t, func(m map[string]any) { at(m, "identities", 1)["clientSecret"] = "x" }), []string{"unknown field", "clientSecret"}},
 		{"tenant not GUID", mutate(t, func(m map[string]any) { m["tenantId"] = "contoso" }), []string{"tenantId", `"contoso" is not a GUID`}},
 		{"instance sub", mutate(t, func(m map[string]any) { at(m, "instance")["subscriptionId"] = "" }), []string{"instance.subscriptionId"}},

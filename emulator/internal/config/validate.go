@@ -124,6 +124,13 @@ func (c *Config) normalizeIdentities() (map[string]int, error) {
 			return nil, cfgErr(f+".resourceId", "same resource id as identities[%d]", j)
 		}
 	}
+	// A selector by client id and one by object id must never name two
+	// different identities.
+	for i, id := range c.Identities {
+		if j, ok := objectIDs[strings.ToLower(id.ClientID)]; ok && j != i {
+			return nil, cfgErr(fmt.Sprintf("identities[%d] (%q).clientId", i, id.Name), "%s is the objectId of identities[%d]; an id must name one identity", id.ClientID, j)
+		}
+	}
 	return names, nil
 }
 
@@ -146,7 +153,8 @@ func checkUserResourceID(rid string) error {
 }
 
 // normalizeSubscriptions checks the subscriptions and their resource
-// groups and returns the set of subscription ids (lower case).
+// groups and returns the set of subscription ids (lower case). The VM's
+// subscription must be one of them.
 func (c *Config) normalizeSubscriptions() (map[string]bool, error) {
 	subs := uniqueIn{}
 	for i := range c.Subscriptions {
@@ -174,6 +182,9 @@ func (c *Config) normalizeSubscriptions() (map[string]bool, error) {
 	ids := make(map[string]bool, len(subs))
 	for k := range subs {
 		ids[k] = true
+	}
+	if !ids[strings.ToLower(c.Instance.SubscriptionID)] {
+		return nil, cfgErr("instance.subscriptionId", "%s is not in subscriptions; list the VM's subscription there", c.Instance.SubscriptionID)
 	}
 	return ids, nil
 }
@@ -215,12 +226,17 @@ func (c *Config) checkRoleAssignments(names map[string]int, subs map[string]bool
 		if !slices.Contains(KnownRoles, ra.Role) {
 			return cfgErr(f+".role", "%q is not a role (expected one of %s)", ra.Role, strings.Join(KnownRoles, ", "))
 		}
-		sub, _, err := ParseScope(ra.Scope)
+		sub, rg, err := ParseScope(ra.Scope)
 		if err != nil {
 			return cfgErr(f+".scope", "%v", err)
 		}
 		if !subs[strings.ToLower(sub)] {
 			return cfgErr(f+".scope", "subscription %s is not in subscriptions", sub)
+		}
+		if rg != "" && !c.hasGroup(sub, rg) {
+			// A role on a group that does not exist would come to life
+			// when someone creates a group of that name.
+			return cfgErr(f+".scope", "resource group %s is not in subscription %s's resourceGroups", rg, sub)
 		}
 		key := RoleAssignment{Identity: ra.Identity, Scope: strings.ToLower(ra.Scope), Role: ra.Role}
 		if j, dup := seen[key]; dup {
@@ -229,4 +245,20 @@ func (c *Config) checkRoleAssignments(names map[string]int, subs map[string]bool
 		seen[key] = i
 	}
 	return nil
+}
+
+// hasGroup reports whether subscription sub lists group rg (both compared
+// without regard to case).
+func (c *Config) hasGroup(sub, rg string) bool {
+	for _, s := range c.Subscriptions {
+		if !strings.EqualFold(s.SubscriptionID, sub) {
+			continue
+		}
+		for _, g := range s.ResourceGroups {
+			if strings.EqualFold(g.Name, rg) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -67,6 +67,18 @@ func For(cfg *config.Config, ident *config.Identity) []Grant {
 	return out
 }
 
+// Filter returns the grants whose scope keep accepts (group "" for a
+// subscription scope).
+func Filter(grants []Grant, keep func(sub, group string) bool) []Grant {
+	out := grants[:0:0]
+	for _, g := range grants {
+		if keep(g.sub, g.group) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // Allowed reports whether the caller may perform act on group in sub
 // (group "" = on the subscription scope itself, e.g. listing).
 func Allowed(grants []Grant, sub, group string, act Action) bool {

@@ -18,6 +18,10 @@ type Group struct {
 	Location       string            `json:"location"`
 	Tags           map[string]string `json:"tags,omitempty"`
 	ManagedBy      string            `json:"managedBy,omitempty"`
+	// Created marks a group made through ARM rather than seeded from the
+	// configuration: the configuration's roles on a group's scope apply
+	// only to the group it seeded, not to one created again in its place.
+	Created bool `json:"created,omitempty"`
 	// DeleteAt is set while the group is "Deleting": the group disappears at
 	// this instant. Persisting it lets a restarted emulator finish the delete.
 	DeleteAt time.Time `json:"deleteAt,omitzero"`

@@ -39,7 +39,7 @@ func TestStores(t *testing.T) {
 			}
 			del := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 			must(t, st.Put(Group{SubscriptionID: sub1, Name: "b", Location: "westus", Tags: map[string]string{"k": "v"}, DeleteAt: del}))
-			must(t, st.Put(Group{SubscriptionID: sub1, Name: "a", Location: "eastus", ManagedBy: "m"})) // same key as "A"
+			must(t, st.Put(Group{SubscriptionID: sub1, Name: "a", Location: "eastus", ManagedBy: "m", Created: true})) // same key as "A"
 			must(t, st.Delete(sub1, "missing"))
 			groups, seeded, err = st.Load()
 			if err != nil || !seeded || len(groups) != 2 {
@@ -49,7 +49,7 @@ func TestStores(t *testing.T) {
 			for _, g := range groups {
 				byName[strings.ToLower(g.Name)] = g
 			}
-			if byName["a"].ManagedBy != "m" || byName["b"].Tags["k"] != "v" || !byName["b"].DeleteAt.Equal(del) {
+			if byName["a"].ManagedBy != "m" || !byName["a"].Created || byName["b"].Created || byName["b"].Tags["k"] != "v" || !byName["b"].DeleteAt.Equal(del) {
 				t.Errorf("round trip: %+v", groups)
 			}
 			must(t, st.Delete(strings.ToUpper(sub1), "B"))
