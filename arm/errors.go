@@ -125,6 +125,10 @@ func hintFor(e *ResponseError, u *url.URL) string {
 		return "ARM is throttling this identity; wait and retry later, or make fewer requests (reads refill at about 25 per second per subscription)"
 	case "MissingApiVersionParameter", "InvalidApiVersionParameter", "NoRegisteredProviderFound":
 		return "pass a supported api-version for this resource type"
+	case "ResourceNotFound":
+		return "check the resource ID: its name, type and resource group (names are case-insensitive)"
+	case "ParentResourceNotFound":
+		return "a parent resource in the ID does not exist; create it first or check its name"
 	case "InvalidResourceGroupLocation":
 		return "a resource group's location cannot change; use the existing location or a new group name"
 	case "ResourceGroupBeingDeleted":

@@ -106,6 +106,8 @@ func armHint(err error, msg string) (string, string) {
 		see = "'azmsi groups list' shows the groups the identity can see"
 	case "SubscriptionNotFound", "InvalidSubscriptionId":
 		see = "'azmsi subscriptions list' shows the subscriptions the identity can see"
+	case "ResourceNotFound", "ParentResourceNotFound":
+		see = "'azmsi resources list' shows the resources the identity can see"
 	}
 	switch {
 	case hint == "":

@@ -135,6 +135,7 @@ Start here, no Azure needed:
 		NewCmdDoctor(f, nil),
 		NewCmdSubscriptions(f),
 		NewCmdGroups(f),
+		NewCmdResources(f),
 		NewCmdRest(f, nil),
 		NewCmdEmulator(f, nil),
 		NewCmdDemo(f, nil),
