@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -137,8 +138,13 @@ func (c *Credential) send(ctx context.Context, build func(context.Context) (*htt
 // truncated answer) on every attempt: the endpoint is there but unhealthy,
 // so it is not ErrUnavailable.
 func (c *Credential) brokenError(err error, attempts int, why string) error {
-	return fmt.Errorf("identity: %s at %s gave no complete answer in %d attempts (%s); the endpoint or a proxy in between is dropping connections: %w",
-		c.src.info().Name, c.endpoint(), attempts, why, err)
+	what := "is dropping connections"
+	var pe textproto.ProtocolError
+	if errors.As(err, &pe) {
+		what = "answers with malformed HTTP (" + sanitize(string(pe), 120) + ")"
+	}
+	return fmt.Errorf("identity: %s at %s gave no complete answer in %d attempts (%s); the endpoint or a proxy in between %s: %w",
+		c.src.info().Name, c.endpoint(), attempts, why, what, err)
 }
 
 // roundTrip sends req and reads at most maxBody bytes of the answer. A

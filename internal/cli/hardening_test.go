@@ -286,3 +286,21 @@ func TestEmulatorEnvFileKeepsOthersFiles(t *testing.T) {
 		}
 	})
 }
+
+// A second emulator on the same --state directory is told which flag to
+// change (there is no --state-dir).
+func TestEmulatorStateLockedHint(t *testing.T) {
+	dir := t.TempDir()
+	env := filepath.Join(dir, "a.env")
+	stop := emulatorCmd(t, "--state", filepath.Join(dir, "state"), "--env-file", env)
+	waitFile(t, env, envFileMark)
+	ios, _, _, errOut := TestIOStreams()
+	f := NewFactory(ios)
+	f.Getenv = func(string) string { return "" }
+	code := Execute(context.Background(), f, []string{"emulator", "--imds-addr", "127.0.0.1:0", "--arm-addr", "127.0.0.1:0", "-q", "--state", filepath.Join(dir, "state")})
+	r := result{code: code, stderr: errOut.String()}
+	wantCode(t, r, ExitError)
+	contains(t, r.stderr, "--state DIR")
+	notContains(t, r.stderr, "--state-dir")
+	wantCode(t, stop(), ExitOK)
+}
