@@ -27,6 +27,9 @@ type (
 	ResourceGroup = config.ResourceGroup
 	// RoleAssignment grants Role to the identity named Identity at Scope.
 	RoleAssignment = config.RoleAssignment
+	// FederatedCredential lets AKS workload identity exchange a cluster's
+	// service-account token for a user-assigned identity's (HostWorkload).
+	FederatedCredential = config.FederatedCredential
 )
 
 // Identity kinds.

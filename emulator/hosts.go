@@ -32,6 +32,7 @@ type HostInfo struct {
 	Endpoint   string // token URL (IMDS: the base URL)
 	Thumbprint string // Service Fabric only
 	ArcKeyDir  string // Azure Arc only
+	TokenFile  string // workload identity only: the projected token file
 }
 
 // startHosts opens a listener per non-IMDS host of Options.Hosts. On error
@@ -43,6 +44,12 @@ func (s *Server) startHosts() error {
 	}
 	for _, name := range names {
 		if name == HostIMDS {
+			continue
+		}
+		if name == HostWorkload {
+			if err := s.startWorkload(); err != nil {
+				return err
+			}
 			continue
 		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -74,14 +81,20 @@ func (s *Server) Hosts() []HostInfo {
 		}
 		out = append(out, hi)
 	}
+	if w := s.workload; w != nil && w.endpoint != nil {
+		out = append(out, HostInfo{Name: HostWorkload, Endpoint: w.tokenURL(), TokenFile: w.projector.Path()})
+	}
 	return out
 }
 
 // primaryHost is the host Env points clients at: the first non-IMDS host
 // listed in Options.Hosts, "" for IMDS.
 func (s *Server) primaryHost() string {
-	if l := s.hosts.List(); len(l) > 0 {
-		return l[0].Name
+	names, _ := hosts.Normalize(s.opts.Hosts) // validated by Start
+	for _, n := range names {
+		if n != HostIMDS {
+			return n
+		}
 	}
 	return ""
 }
@@ -95,6 +108,12 @@ func (s *Server) HostEnv(host string) []EnvVar {
 			return nil
 		}
 		return []EnvVar{{"AZURE_POD_IDENTITY_AUTHORITY_HOST", s.imdsURL}}
+	}
+	if host == HostWorkload {
+		if s.workload == nil || s.workload.endpoint == nil {
+			return nil
+		}
+		return s.workload.env()
 	}
 	var out []EnvVar
 	for _, v := range s.hosts.Env(host) {

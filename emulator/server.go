@@ -86,6 +86,9 @@ type Options struct {
 	// "" → a temp folder owned by the server. Clients must accept this
 	// folder (AZMSI_ARC_KEY_DIR in Env).
 	ArcKeyDir string
+	// Workload configures HostWorkload (AKS workload identity) when Hosts
+	// lists it.
+	Workload WorkloadOptions
 }
 
 const (
@@ -145,6 +148,9 @@ type Server struct {
 	hosts    *hosts.Set // non-IMDS hosts
 	arm      *arm.Service
 	versions *apiversion.Checker // api-versions of every ARM route
+
+	// workload is HostWorkload when Options.Hosts lists it (workload.go).
+	workload *workloadHost
 
 	imdsURL, armURL string
 	listenAddrs     []string // actual bound addresses, dialable by HTTPClient
@@ -213,6 +219,9 @@ func (o Options) validate() error {
 		return errors.New("emulator: TLSCertFile and TLSKeyFile must be set together")
 	}
 	if err := o.Faults.Validate(); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	if err := o.Workload.Faults.Validate(); err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
 	_, err := hosts.Normalize(o.Hosts)
@@ -347,6 +356,9 @@ func (s *Server) Close() error {
 			}
 		}
 		s.wg.Wait()
+		if s.workload != nil {
+			s.workload.close()
+		}
 		if s.hosts != nil {
 			s.hosts.Close()
 		}

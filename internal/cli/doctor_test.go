@@ -80,6 +80,9 @@ func TestEveryHostEveryIDKind(t *testing.T) {
 		emulator.HostAzureML:        {"system-assigned", "client ID"},
 		emulator.HostCloudShell:     {"system-assigned"},
 		emulator.HostServiceFabric:  {"system-assigned"},
+		// Workload identity: "system-assigned" (no selector) means the
+		// identity in AZURE_CLIENT_ID, app-contributor.
+		emulator.HostWorkload: {"system-assigned", "client ID"},
 	}
 	for _, host := range emulator.HostNames {
 		t.Run(host, func(t *testing.T) {
@@ -89,15 +92,23 @@ func TestEveryHostEveryIDKind(t *testing.T) {
 				r := e.run(t, append([]string{"token", "-o", "tsv"}, k.flags...)...)
 				if !ok {
 					wantCode(t, r, ExitUsage)
-					contains(t, r.stderr, "cannot select an identity by "+k.name+"; it supports: "+strings.Join(supported[host], ", "))
+					if host == emulator.HostWorkload {
+						contains(t, r.stderr, "cannot select an identity by "+k.name)
+					} else {
+						contains(t, r.stderr, "cannot select an identity by "+k.name+"; it supports: "+strings.Join(supported[host], ", "))
+					}
 					d := e.run(t, append([]string{"doctor"}, k.flags...)...)
 					wantCode(t, d, ExitUsage)
 					contains(t, d.stdout, "does not support that kind of identity selector")
 					continue
 				}
 				wantCode(t, r, ExitOK)
-				if got := jwtOID(t, strings.TrimSpace(r.stdout)); got != k.oid {
-					t.Fatalf("%s: oid %s, want %s", k.name, got, k.oid)
+				wantOID := k.oid
+				if host == emulator.HostWorkload {
+					wantOID = conObjectID
+				}
+				if got := jwtOID(t, strings.TrimSpace(r.stdout)); got != wantOID {
+					t.Fatalf("%s: oid %s, want %s", k.name, got, wantOID)
 				}
 				d := e.run(t, append([]string{"doctor", "-o", "json"}, k.flags...)...)
 				wantCode(t, d, ExitOK)
@@ -105,7 +116,7 @@ func TestEveryHostEveryIDKind(t *testing.T) {
 				if err := json.Unmarshal([]byte(d.stdout), &rep); err != nil {
 					t.Fatal(err)
 				}
-				if !rep.OK || rep.Host != host || !rep.Endpoint.Reachable || rep.Token.Claims == nil || rep.Token.Claims.ObjectID != k.oid {
+				if !rep.OK || rep.Host != host || !rep.Endpoint.Reachable || rep.Token.Claims == nil || rep.Token.Claims.ObjectID != wantOID {
 					t.Fatalf("%s: doctor %+v", k.name, rep)
 				}
 				for _, s := range e.secrets() {

@@ -45,6 +45,7 @@ type EmulatorOptions struct {
 	Faults            string
 	Hosts             []string // --host: managed-identity hosts to emulate
 	ArcKeyDir         string
+	WorkloadFaults    string // --workload-faults
 }
 
 // NewCmdEmulator builds `azmsi emulator`.
@@ -73,10 +74,17 @@ environment then carries the variables that make a client detect the first
 one listed (IDENTITY_ENDPOINT, IDENTITY_HEADER, MSI_ENDPOINT, MSI_SECRET,
 IMDS_ENDPOINT, IDENTITY_SERVER_THUMBPRINT, AZMSI_ARC_KEY_DIR, …), including
 the host's secret: keep the env file private. See docs/hosts.md.
+--host workload emulates AKS workload identity: an OIDC issuer, a projected
+service-account token file (mode 0600, rotated at 80 % of its hour) and an
+Entra ID token endpoint on HTTPS; the environment carries
+AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID and
+AZURE_AUTHORITY_HOST. --workload-faults makes it fail: expiredfile,
+rotationstopped, wrongaudience, nocredential, a status 429 or 5xx (=N for
+the next N requests only), retryafter=DURATION. See docs/workload-identity.md.
 
 --faults injects failures, reproducibly from seed=N, per endpoint family
 (imds, appservice, appservice2017, cloudshell, arc, servicefabric, azureml,
-arm): comma-separated FAMILY:KIND=VALUE items where KIND is
+workload, arm): comma-separated FAMILY:KIND=VALUE items where KIND is
   400-599     answer with this status at this rate (0..1); 429/503 carry Retry-After
   reset       reset the connection (TCP RST) at this rate
   truncate    cut the body off half way at this rate
@@ -92,6 +100,7 @@ See docs/reliability.md.`,
   set -a; . ./emulator.env; set +a; azmsi whoami
   azmsi emulator --state ~/.azmsi-emulator --config world.json
   azmsi emulator --host appservice --env-file app.env
+  azmsi emulator --host workload --workload-faults 429=2 --env-file pod.env
   azmsi emulator --faults imds:500=0.3,imds:429=0.1,arm:503=0.2,arm:latency=50ms,imds:down=5s,seed=42`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -116,6 +125,9 @@ See docs/reliability.md.`,
 			}
 			if _, err := emulator.ParseFaults(opts.Faults); err != nil {
 				return flagErrorf("--faults: %v", err)
+			}
+			if _, err := emulator.ParseWorkloadFaults(opts.WorkloadFaults); err != nil {
+				return flagErrorf("--workload-faults: %v", err)
 			}
 			if opts.EnvFile != "" {
 				// Before anything listens; checked again when writing.
@@ -148,6 +160,7 @@ See docs/reliability.md.`,
 	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; the env points at the first non-IMDS one)")
 	fl.StringVar(&opts.ArcKeyDir, "arc-key-dir", "", "folder for Azure Arc challenge key files (default: a temp folder; exported as AZMSI_ARC_KEY_DIR)")
 	fl.StringVar(&opts.Faults, "faults", "", "inject faults, e.g. imds:500=0.3,arm:503=0.2,imds:down=5s,seed=42 (see above)")
+	fl.StringVar(&opts.WorkloadFaults, "workload-faults", "", "workload-identity faults with --host workload, e.g. expiredfile or 429=2,retryafter=2s (see above)")
 	return cmd
 }
 
@@ -163,6 +176,10 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 	faults, err := emulator.ParseFaults(opts.Faults)
 	if err != nil {
 		return flagErrorf("--faults: %v", err)
+	}
+	wlFaults, err := emulator.ParseWorkloadFaults(opts.WorkloadFaults)
+	if err != nil {
+		return flagErrorf("--workload-faults: %v", err)
 	}
 	var logger *slog.Logger
 	if !opts.Quiet {
@@ -186,6 +203,7 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		Hosts:             opts.Hosts,
 		ArcKeyDir:         opts.ArcKeyDir,
 		Faults:            faults,
+		Workload:          emulator.WorkloadOptions{Faults: wlFaults},
 	})
 	if err != nil {
 		return err

@@ -61,6 +61,9 @@ type Identity struct {
 	ClientID   string `json:"clientId"`
 	ObjectID   string `json:"objectId"`
 	ResourceID string `json:"resourceId,omitempty"`
+	// FederatedCredentials (user-assigned only) let AKS workload identity
+	// exchange a cluster's service-account token for this identity's.
+	FederatedCredentials []FederatedCredential `json:"federatedCredentials,omitempty"`
 }
 
 // Subscription is an ARM subscription and its initial resource groups.
@@ -156,6 +159,7 @@ func (c *Config) Clone() *Config {
 	cp := *c
 	cp.Instance.Tags = maps.Clone(c.Instance.Tags)
 	cp.Identities = append([]Identity(nil), c.Identities...)
+	cloneFederated(cp.Identities)
 	cp.Subscriptions = make([]Subscription, len(c.Subscriptions))
 	for i, s := range c.Subscriptions {
 		s.ResourceGroups = append([]ResourceGroup(nil), s.ResourceGroups...)

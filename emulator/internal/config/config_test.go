@@ -18,9 +18,10 @@ func TestDefaultConfigValues(t *testing.T) {
 		t.Errorf("instance = %+v", c.Instance)
 	}
 	wantIDs := []Identity{
-		{"vm-system", "system", "11111111-1111-1111-1111-111111111111", "11111111-1111-1111-1111-aaaaaaaaaaaa", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-emulated"},
-		{"app-contributor", "user", "22222222-2222-2222-2222-222222222222", "22222222-2222-2222-2222-aaaaaaaaaaaa", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-contributor"},
-		{"app-reader", "user", "33333333-3333-3333-3333-333333333333", "33333333-3333-3333-3333-aaaaaaaaaaaa", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-reader"},
+		{"vm-system", "system", "11111111-1111-1111-1111-111111111111", "11111111-1111-1111-1111-aaaaaaaaaaaa", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-emulated", nil},
+		{"app-contributor", "user", "22222222-2222-2222-2222-222222222222", "22222222-2222-2222-2222-aaaaaaaaaaaa", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-contributor",
+			[]FederatedCredential{{Name: "aks-workload", Subject: "system:serviceaccount:default:workload-sa", Audiences: []string{"api://AzureADTokenExchange"}}}},
+		{"app-reader", "user", "33333333-3333-3333-3333-333333333333", "33333333-3333-3333-3333-aaaaaaaaaaaa", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-reader", nil},
 	}
 	if !reflect.DeepEqual(c.Identities, wantIDs) {
 		t.Errorf("identities = %+v", c.Identities)

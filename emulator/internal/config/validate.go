@@ -123,6 +123,9 @@ func (c *Config) normalizeIdentities() (map[string]int, error) {
 		if j, dup := resIDs.claim(id.ResourceID, i); dup {
 			return nil, cfgErr(f+".resourceId", "same resource id as identities[%d]", j)
 		}
+		if err := normalizeFederated(f, id); err != nil {
+			return nil, err
+		}
 	}
 	// A selector by client id and one by object id must never name two
 	// different identities.

@@ -2,6 +2,8 @@ package entra
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -52,4 +54,87 @@ func (f Faults) Validate() error {
 		return fmt.Errorf("entra: fault retry-after %s is negative", f.RetryAfter)
 	}
 	return nil
+}
+
+// MaxFaultSpec bounds a fault spec (it may arrive over HTTP).
+const MaxFaultSpec = 512
+
+// ParseFaults parses a comma-separated spec such as
+//
+//	expiredfile,rotationstopped,wrongaudience,nocredential,429=3,retryafter=2s
+//
+// Items: expiredfile, rotationstopped, wrongaudience and nocredential switch
+// those faults on; a status (429 or 500-599) answers token requests with it,
+// "=N" for the next N requests only; retryafter=DURATION sets its
+// Retry-After. The empty spec means no faults.
+func ParseFaults(spec string) (Faults, error) {
+	var f Faults
+	if len(spec) > MaxFaultSpec {
+		return f, fmt.Errorf("workload fault spec is %d bytes; at most %d are accepted", len(spec), MaxFaultSpec)
+	}
+	if strings.TrimSpace(spec) == "" {
+		return f, nil
+	}
+	seen := map[string]bool{}
+	for i, raw := range strings.Split(spec, ",") {
+		item := strings.ToLower(strings.TrimSpace(raw))
+		bad := func(format string, a ...any) error {
+			return fmt.Errorf("workload fault spec item %d %q: %s", i+1, clip(item), fmt.Sprintf(format, a...))
+		}
+		key, val, hasVal := strings.Cut(item, "=")
+		if key == "" {
+			return Faults{}, bad("empty; remove the extra comma")
+		}
+		if seen[key] {
+			return Faults{}, bad("given twice")
+		}
+		seen[key] = true
+		flag := func(dst *bool) error {
+			if hasVal {
+				return bad("takes no value")
+			}
+			*dst = true
+			return nil
+		}
+		var err error
+		switch key {
+		case "expiredfile":
+			err = flag(&f.ExpiredFile)
+		case "rotationstopped":
+			err = flag(&f.RotationStopped)
+		case "wrongaudience":
+			err = flag(&f.WrongAudience)
+		case "nocredential":
+			err = flag(&f.NoCredential)
+		case "retryafter":
+			d, perr := time.ParseDuration(val)
+			if !hasVal || perr != nil || d < 0 || d > time.Hour {
+				return Faults{}, bad("expected retryafter=DURATION, e.g. 2s (at most 1h)")
+			}
+			f.RetryAfter = d
+		default:
+			code, cerr := strconv.Atoi(key)
+			if cerr != nil || len(key) != 3 {
+				return Faults{}, bad("unknown item; expected expiredfile, rotationstopped, wrongaudience, nocredential, a status (429 or 5xx, optionally =COUNT) or retryafter=DURATION")
+			}
+			if f.Status != 0 {
+				return Faults{}, bad("only one status can be injected at a time")
+			}
+			f.Status = code
+			if hasVal {
+				n, nerr := strconv.Atoi(val)
+				if nerr != nil || n < 1 || n > 1_000_000 {
+					return Faults{}, bad("the count must be a whole number from 1 to 1000000")
+				}
+				f.StatusCount = n
+			}
+		}
+		if err != nil {
+			return Faults{}, err
+		}
+	}
+	if err := f.Validate(); err != nil {
+		return Faults{}, err
+	}
+	return f, nil
 }

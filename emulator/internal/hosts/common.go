@@ -35,10 +35,13 @@ const (
 	Arc            = "arc"
 	ServiceFabric  = "servicefabric"
 	AzureML        = "azureml"
+	// Workload (AKS workload identity) is served by package emulator with
+	// package entra, not by this Set.
+	Workload = "workload"
 )
 
 // Names lists the names Options.Hosts accepts.
-var Names = []string{IMDS, AppService, AppService2017, CloudShell, Arc, ServiceFabric, AzureML}
+var Names = []string{IMDS, AppService, AppService2017, CloudShell, Arc, ServiceFabric, AzureML, Workload}
 
 // Token paths of the emulated hosts (the real ones' usual paths).
 const (

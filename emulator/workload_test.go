@@ -1,0 +1,181 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// workloadEnv starts the emulator with the workload host and returns it and
+// its environment.
+func workloadEnv(t *testing.T, o Options) (*Server, map[string]string) {
+	t.Helper()
+	o.Hosts = append(o.Hosts, HostWorkload)
+	s := startIdentityServer(t, o)
+	env := map[string]string{}
+	for _, v := range s.Env() {
+		env[v.Name] = v.Value
+	}
+	return s, env
+}
+
+// exchange posts the pod's token file to Entra as the SDKs do.
+func exchange(t *testing.T, s *Server, env map[string]string, scope string) idResponse {
+	t.Helper()
+	tok, err := os.ReadFile(env["AZURE_FEDERATED_TOKEN_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {env["AZURE_CLIENT_ID"]}, "scope": {scope},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {string(tok)},
+	}
+	u := strings.TrimSuffix(env["AZURE_AUTHORITY_HOST"], "/") + "/" + env["AZURE_TENANT_ID"] + "/oauth2/v2.0/token"
+	return doRequest(t, s, http.MethodPost, u, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, form.Encode())
+}
+
+func TestWorkloadHostEndToEnd(t *testing.T) {
+	s, env := workloadEnv(t, Options{})
+	for _, k := range []string{"AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "SSL_CERT_FILE"} {
+		if env[k] == "" {
+			t.Fatalf("the environment lacks %s: %v", k, env)
+		}
+	}
+	if env["AZURE_CLIENT_ID"] != conClientID || env["AZURE_TENANT_ID"] != defaultTID || !strings.HasPrefix(env["AZURE_AUTHORITY_HOST"], "https://127.0.0.1:") {
+		t.Fatalf("environment %v", env)
+	}
+	fi, err := os.Stat(env["AZURE_FEDERATED_TOKEN_FILE"])
+	if err != nil || fi.Mode().Perm() != 0o600 || filepath.Base(env["AZURE_FEDERATED_TOKEN_FILE"]) != "azure-identity-token" {
+		t.Fatalf("token file %v %v", fi, err)
+	}
+	raw, _ := os.ReadFile(env["AZURE_FEDERATED_TOKEN_FILE"])
+	pc := claimsOf(t, string(raw))
+	if pc["iss"] != s.WorkloadIssuer() || pc["sub"] != "system:serviceaccount:default:workload-sa" {
+		t.Errorf("projected token claims %v", pc)
+	}
+
+	r := exchange(t, s, env, "https://management.azure.com//.default")
+	if r.status != 200 {
+		t.Fatalf("exchange: %d %s", r.status, r.body)
+	}
+	access, _ := r.json(t)["access_token"].(string)
+	c := claimsOf(t, access)
+	if c["oid"] != conObjectID || c["appid"] != conClientID || c["aud"] != "https://management.azure.com/" || c["tid"] != defaultTID {
+		t.Errorf("access token claims %v", c)
+	}
+	// ARM accepts it, with the identity's role assignments.
+	sub := doRequest(t, s, http.MethodGet, s.ARMEndpoint()+"/subscriptions?api-version=2022-12-01", map[string]string{"Authorization": "Bearer " + access}, "")
+	if sub.status != 200 || !strings.Contains(string(sub.body), "00000000-0000-0000-0000-000000000001") {
+		t.Errorf("ARM with the workload token: %d %s", sub.status, sub.body)
+	}
+
+	// The discovery documents the clients and Entra fetch.
+	oidc := doRequest(t, s, http.MethodGet, env["AZURE_AUTHORITY_HOST"]+defaultTID+"/v2.0/.well-known/openid-configuration", nil, "")
+	if oidc.status != 200 || oidc.json(t)["token_endpoint"] != env["AZURE_AUTHORITY_HOST"]+defaultTID+"/oauth2/v2.0/token" {
+		t.Errorf("openid-configuration: %d %s", oidc.status, oidc.body)
+	}
+	iss := doRequest(t, s, http.MethodGet, s.WorkloadIssuer()+".well-known/openid-configuration", nil, "")
+	if iss.status != 200 || iss.json(t)["jwks_uri"] != s.WorkloadIssuer()+"openid/v1/jwks" {
+		t.Errorf("issuer discovery: %d %s", iss.status, iss.body)
+	}
+	var found bool
+	for _, h := range s.Hosts() {
+		found = found || h.Name == HostWorkload && h.TokenFile == env["AZURE_FEDERATED_TOKEN_FILE"] && strings.HasSuffix(h.Endpoint, "/"+defaultTID+"/oauth2/v2.0/token")
+	}
+	if !found {
+		t.Errorf("Hosts() lacks the workload host: %+v", s.Hosts())
+	}
+}
+
+func TestWorkloadHostFaults(t *testing.T) {
+	s, env := workloadEnv(t, Options{})
+	cases := []struct {
+		f      WorkloadFaults
+		status int
+		code   string
+	}{
+		{WorkloadFaults{ExpiredFile: true}, 401, "[700024]"},
+		{WorkloadFaults{WrongAudience: true}, 400, "[70021]"},
+		{WorkloadFaults{NoCredential: true}, 400, "[70021]"},
+		{WorkloadFaults{Status: 503, StatusCount: 1}, 503, "[90033]"},
+		{WorkloadFaults{}, 200, "null"},
+	}
+	for _, c := range cases {
+		if err := s.SetWorkloadFaults(c.f); err != nil {
+			t.Fatal(err)
+		}
+		r := exchange(t, s, env, "https://management.azure.com/.default")
+		codes, _ := json.Marshal(r.json(t)["error_codes"])
+		if r.status != c.status || string(codes) != c.code {
+			t.Errorf("%+v: %d %s", c.f, r.status, r.body)
+		}
+	}
+	if err := s.SetWorkloadFaults(WorkloadFaults{Status: 404}); err == nil {
+		t.Error("a 404 fault was accepted")
+	}
+	plain := startIdentityServer(t, Options{})
+	if err := plain.SetWorkloadFaults(WorkloadFaults{}); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Errorf("without the host: %v", err)
+	}
+}
+
+func TestWorkloadHostOptions(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Identities[2].FederatedCredentials = []FederatedCredential{{Name: "reader-fic", Subject: "system:serviceaccount:jobs:reader", Audiences: []string{"api://AzureADTokenExchange"}}}
+	s, env := workloadEnv(t, Options{Config: cfg, Workload: WorkloadOptions{TokenDir: dir, Identity: "app-reader", TokenLifetime: 20 * time.Minute}})
+	if env["AZURE_CLIENT_ID"] != rdrClientID || env["AZURE_FEDERATED_TOKEN_FILE"] != filepath.Join(dir, "azure-identity-token") {
+		t.Fatalf("environment %v", env)
+	}
+	raw, _ := os.ReadFile(env["AZURE_FEDERATED_TOKEN_FILE"])
+	pc := claimsOf(t, string(raw))
+	if pc["sub"] != "system:serviceaccount:jobs:reader" || pc["exp"].(float64)-pc["iat"].(float64) != 1200 {
+		t.Errorf("projected token %v", pc)
+	}
+	if r := exchange(t, s, env, "https://management.azure.com/.default"); r.status != 200 {
+		t.Errorf("exchange: %d %s", r.status, r.body)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(env["AZURE_FEDERATED_TOKEN_FILE"]); err != nil {
+		t.Errorf("a caller's token folder must be kept: %v", err)
+	}
+
+	for _, o := range []Options{
+		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Identity: "vm-system"}},
+		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Identity: "nobody"}},
+		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{TokenLifetime: time.Minute}},
+		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Faults: WorkloadFaults{Status: 302}}},
+	} {
+		if s, err := startAndClose(o); err == nil {
+			t.Errorf("%+v accepted (%v)", o.Workload, s)
+		}
+	}
+}
+
+func TestWorkloadHostRemovesOwnedFolder(t *testing.T) {
+	s, env := workloadEnv(t, Options{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(env["AZURE_FEDERATED_TOKEN_FILE"])); !os.IsNotExist(err) {
+		t.Errorf("the owned token folder is still there: %v", err)
+	}
+}
+
+// startAndClose starts and at once closes a server, for options that must
+// be refused.
+func startAndClose(o Options) (*Server, error) {
+	s, err := Start(context.Background(), o)
+	if err == nil {
+		_ = s.Close()
+	}
+	return s, err
+}
