@@ -99,6 +99,7 @@ func TestAppServiceHost(t *testing.T) {
 		{"no resource", "api-version=2019-08-01", hdr, 400, "", "resource"},
 		{"two selectors", "api-version=2019-08-01&resource=" + armRes + "&client_id=" + conClientID + "&mi_res_id=x", hdr, 400, "", "Only one"},
 		{"empty principal_id", "api-version=2019-08-01&resource=" + armRes + "&principal_id=", hdr, 400, "", `"principal_id" is empty`},
+		{"resource with a control character", "api-version=2019-08-01&resource=%1b%5B31m", hdr, 400, "", "control characters"},
 		{"unknown identity", "api-version=2019-08-01&resource=" + armRes + "&client_id=99999999-9999-9999-9999-999999999999", hdr, 400, "", "Unable to load the proper Managed Identity."},
 	}
 	for _, tt := range tests {

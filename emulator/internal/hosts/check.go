@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
+	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
 // tokenCheck is one of the checks the secret-header hosts (App Service, the
@@ -14,21 +15,22 @@ import (
 type tokenCheck int
 
 const (
-	checkPath     tokenCheck = iota // 404
-	checkMethod                     // 405; only GET
-	checkNoSecret                   // 401
-	checkSecret                     // 401: wrong or repeated secret
-	checkQuery                      // 400: malformed or repeated parameters
-	checkVersion                    // 400: api-version
-	checkResource                   // 400: resource missing
-	checkSelector                   // 400: a selector the host does not take
+	checkPath          tokenCheck = iota // 404
+	checkMethod                          // 405; only GET
+	checkNoSecret                        // 401
+	checkSecret                          // 401: wrong or repeated secret
+	checkQuery                           // 400: malformed or repeated parameters
+	checkVersion                         // 400: api-version
+	checkResource                        // 400: resource missing
+	checkResourceValue                   // 400: resource not acceptable (tokens.CheckResource)
+	checkSelector                        // 400: a selector the host does not take
 )
 
 var tokenCheckStatus = [...]int{
 	checkPath: http.StatusNotFound, checkMethod: http.StatusMethodNotAllowed,
 	checkNoSecret: http.StatusUnauthorized, checkSecret: http.StatusUnauthorized,
 	checkQuery: http.StatusBadRequest, checkVersion: http.StatusBadRequest,
-	checkResource: http.StatusBadRequest, checkSelector: http.StatusBadRequest,
+	checkResource: http.StatusBadRequest, checkResourceValue: http.StatusBadRequest, checkSelector: http.StatusBadRequest,
 }
 
 // secretHost is one host's request rules.
@@ -81,6 +83,9 @@ func (s *Set) checkToken(r *http.Request, w http.ResponseWriter, he *Endpoint, h
 	resource = q.Get("resource")
 	if strings.TrimSpace(resource) == "" {
 		return fail(checkResource, "The resource parameter is required")
+	}
+	if err := tokens.CheckResource(resource); err != nil {
+		return fail(checkResourceValue, err.Error())
 	}
 	for _, p := range h.refused {
 		if q.Has(p) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
+	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
 // cloudShellError is Cloud Shell's error body (protocols.md §6).
@@ -58,6 +59,10 @@ func (s *Set) cloudShellHandler() http.Handler {
 		resource := r.PostForm.Get("resource")
 		if strings.TrimSpace(resource) == "" {
 			writeCloudShellError(w, http.StatusBadRequest, "BadRequest", "The form field 'resource' is required")
+			return
+		}
+		if err := tokens.CheckResource(resource); err != nil {
+			writeCloudShellError(w, http.StatusBadRequest, "BadRequest", err.Error())
 			return
 		}
 		_, tok, status, desc := s.tokens.Issue("", "", resource, false)

@@ -11,7 +11,7 @@ const msi2017APIVersion = "2017-09-01"
 // msi2017OAuthCodes are Azure ML's error codes for the failed checks.
 var msi2017OAuthCodes = [...]string{
 	checkPath: "not_found", checkMethod: "method_not_allowed", checkNoSecret: "unauthorized", checkSecret: "unauthorized",
-	checkQuery: "invalid_request", checkVersion: "invalid_request", checkResource: "invalid_request", checkSelector: "invalid_request",
+	checkQuery: "invalid_request", checkVersion: "invalid_request", checkResource: "invalid_request", checkResourceValue: "invalid_request", checkSelector: "invalid_request",
 }
 
 // msi2017Handler serves the 2017-09-01 protocol on GET /msi/token (the path

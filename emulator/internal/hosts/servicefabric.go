@@ -11,14 +11,15 @@ const sfAPIVersion = "2019-07-01-preview"
 // sfErrors are Service Fabric's code and wording for the failed checks
 // (protocols.md §8); an empty msg keeps the check's own.
 var sfErrors = [...]struct{ code, msg string }{
-	checkPath:     {"NotFound", ""},
-	checkMethod:   {"MethodNotAllowed", ""},
-	checkNoSecret: {"SecretHeaderNotFound", "Secret is not found in the request headers."},
-	checkSecret:   {"SecretHeaderInvalid", "The Secret header does not match the application's secret."},
-	checkQuery:    {"InvalidRequest", ""},
-	checkVersion:  {"InvalidApiVersion", ""},
-	checkResource: {"ArgumentNullOrEmpty", "The parameter 'resource' should not be null or empty string."},
-	checkSelector: {"InvalidParameter", ""},
+	checkPath:          {"NotFound", ""},
+	checkMethod:        {"MethodNotAllowed", ""},
+	checkNoSecret:      {"SecretHeaderNotFound", "Secret is not found in the request headers."},
+	checkSecret:        {"SecretHeaderInvalid", "The Secret header does not match the application's secret."},
+	checkQuery:         {"InvalidRequest", ""},
+	checkVersion:       {"InvalidApiVersion", ""},
+	checkResource:      {"ArgumentNullOrEmpty", "The parameter 'resource' should not be null or empty string."},
+	checkResourceValue: {"InvalidParameter", ""},
+	checkSelector:      {"InvalidParameter", ""},
 }
 
 func writeSFError(w http.ResponseWriter, status int, code, msg string) {

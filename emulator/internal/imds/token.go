@@ -93,6 +93,10 @@ func ResourceAndSelector(w http.ResponseWriter, q url.Values) (resource, selName
 		httpx.WriteOAuthError(w, http.StatusBadRequest, "invalid_request", "Required query variable 'resource' is missing")
 		return "", "", "", false
 	}
+	if err := tokens.CheckResource(resource); err != nil {
+		httpx.WriteOAuthError(w, http.StatusBadRequest, "invalid_resource", err.Error())
+		return "", "", "", false
+	}
 	selName, selValue, bad := SingleSelector(q, selectors...)
 	if bad != "" {
 		httpx.WriteOAuthError(w, http.StatusBadRequest, "invalid_request", bad)

@@ -13,15 +13,21 @@ type Counters struct {
 	TokensMinted  atomic.Int64 // newly signed tokens
 	ARMRequests   atomic.Int64 // every request routed to ARM
 
-	mu     sync.Mutex
-	served map[[2]string]int64 // {identity name, resource} → count
+	mu          sync.Mutex
+	served      map[[2]string]int64 // {identity name, resource} → count
+	servedBytes int                 // of the keys in served
 }
 
-// maxServedKeys bounds the per-resource map: resources are caller-chosen.
-const maxServedKeys = 10000
+// maxServedKeys and maxServedBytes bound the per-resource map: resources
+// are caller-chosen.
+const (
+	maxServedKeys  = 10000
+	maxServedBytes = 1 << 20
+)
 
 // TokenServed counts a successful token answer for identity and resource.
-// Past maxServedKeys distinct pairs, new resources count as "(other)".
+// Past maxServedKeys distinct pairs or maxServedBytes of them, new
+// resources count as "(other)".
 func (c *Counters) TokenServed(identity, resource string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -29,8 +35,13 @@ func (c *Counters) TokenServed(identity, resource string) {
 		c.served = map[[2]string]int64{}
 	}
 	k := [2]string{identity, resource}
-	if _, ok := c.served[k]; !ok && len(c.served) >= maxServedKeys {
-		k[1] = "(other)"
+	if _, ok := c.served[k]; !ok {
+		if len(c.served) >= maxServedKeys || c.servedBytes+len(identity)+len(resource) > maxServedBytes {
+			k[1] = "(other)"
+		}
+		if _, ok := c.served[k]; !ok {
+			c.servedBytes += len(k[0]) + len(k[1])
+		}
 	}
 	c.served[k]++
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -22,5 +23,21 @@ func TestTokenServedBounded(t *testing.T) {
 	}
 	if got[[2]string{"b", "(other)"}] == 0 {
 		t.Error("resources past the bound are not counted as (other)")
+	}
+}
+
+func TestTokenServedBoundedByBytes(t *testing.T) {
+	var c Counters
+	big := strings.Repeat("r", 1000)
+	for i := 0; i < 3000; i++ {
+		c.TokenServed("id", big+strconv.Itoa(i))
+	}
+	n, bytes := 0, 0
+	c.Served(func(id, res string, _ int64) { n++; bytes += len(id) + len(res) })
+	if bytes > 1<<20 {
+		t.Errorf("%d keys hold %d bytes, want at most 1 MiB", n, bytes)
+	}
+	if n < 1000 {
+		t.Errorf("only %d keys kept before the byte bound", n)
 	}
 }
