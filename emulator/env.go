@@ -10,7 +10,8 @@ type EnvVar struct {
 
 // Env returns the variables that point unmodified clients at the emulator:
 // AZURE_POD_IDENTITY_AUTHORITY_HOST (the IMDS base URL, honoured by the
-// Azure SDKs and azmsi), AZMSI_ARM_ENDPOINT (when ARM is served), and
+// Azure SDKs and azmsi), AZMSI_ARM_ENDPOINT and AZMSI_KEYVAULT_DNS_SUFFIX
+// (".vault.localhost:PORT", the vaults' suffix; both when ARM is served), and
 // SSL_CERT_FILE / REQUESTS_CA_BUNDLE naming the CA file so Go and Python
 // clients trust the ARM certificate. When Options.Hosts lists a non-IMDS
 // host, the first one listed is the one clients detect: its variables
@@ -22,7 +23,7 @@ func (s *Server) Env() []EnvVar {
 		out = append(out, EnvVar{"AZURE_POD_IDENTITY_AUTHORITY_HOST", s.imdsURL})
 	}
 	if s.armURL != "" {
-		out = append(out, EnvVar{"AZMSI_ARM_ENDPOINT", s.armURL})
+		out = append(out, EnvVar{"AZMSI_ARM_ENDPOINT", s.armURL}, EnvVar{VaultSuffixEnv, s.VaultSuffix()})
 	}
 	if h := s.primaryHost(); h != "" {
 		out = append(out, s.HostEnv(h)...)

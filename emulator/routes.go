@@ -6,6 +6,7 @@ import (
 
 	"github.com/azmsi/azmsi/emulator/internal/arm"
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
+	"github.com/azmsi/azmsi/emulator/internal/keyvault"
 )
 
 // The route table: every path of every listener and the handler that
@@ -82,6 +83,7 @@ func (s *Server) imdsRoutes() []route {
 func (s *Server) armListenerRoutes() []route {
 	return []route{
 		{under("/_emulator"), s.serveControl},
+		{keyvault.Handles, s.serveVaultResource},
 		{anyPath, s.arm.ServeHTTP},
 	}
 }
@@ -121,7 +123,7 @@ func handlerFor(routes []route) http.Handler {
 
 func (s *Server) imdsHandler() http.Handler { return handlerFor(s.imdsRoutes()) }
 
-func (s *Server) armHandler() http.Handler { return handlerFor(s.armListenerRoutes()) }
+func (s *Server) armHandler() http.Handler { return s.withVaults(handlerFor(s.armListenerRoutes())) }
 
 func imdsNotFound(w http.ResponseWriter, _ *http.Request) {
 	httpx.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})

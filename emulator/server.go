@@ -148,6 +148,7 @@ type Server struct {
 	hosts    *hosts.Set // non-IMDS hosts
 	arm      *arm.Service
 	versions *apiversion.Checker // api-versions of every ARM route
+	kv       *vaults             // Key Vault: the vault resource and the data plane
 
 	// workload is HostWorkload when Options.Hosts lists it (workload.go).
 	workload *workloadHost
@@ -238,7 +239,7 @@ func (s *Server) build() error {
 		return err
 	}
 	s.tokens = tokens.New(tokens.Deps{Key: key, Clock: o.Clock, Lifetime: o.TokenLifetime, Config: s.config, Stats: &s.stats, Logger: s.logger})
-	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: o.ExtraHostnames, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
+	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: append(o.ExtraHostnames, vaultHostnames...), TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
 		return err
 	}
 	if o.StateDir == "" {
@@ -277,7 +278,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	return nil
+	return s.buildVaults(configVaultAuthz{s})
 }
 
 // listen opens the IMDS and ARM listeners and the hosts'.
@@ -361,6 +362,9 @@ func (s *Server) Close() error {
 		}
 		if s.hosts != nil {
 			s.hosts.Close()
+		}
+		if err := s.closeVaults(); err != nil {
+			errs = append(errs, err)
 		}
 		if s.arm != nil {
 			if err := s.arm.Close(); err != nil {

@@ -270,6 +270,7 @@ func TestEnv(t *testing.T) {
 	want := map[string]string{
 		"AZURE_POD_IDENTITY_AUTHORITY_HOST": s.IMDSEndpoint(),
 		"AZMSI_ARM_ENDPOINT":                s.ARMEndpoint(),
+		"AZMSI_KEYVAULT_DNS_SUFFIX":         ".vault.localhost:" + s.ARMEndpoint()[strings.LastIndex(s.ARMEndpoint(), ":")+1:],
 		"SSL_CERT_FILE":                     s.CACertFile(),
 		"REQUESTS_CA_BUNDLE":                s.CACertFile(),
 	}
@@ -290,8 +291,8 @@ func TestEnv(t *testing.T) {
 	}
 	imdsOnly := startIdentityServer(t, Options{ARMAddr: "-"})
 	for _, v := range imdsOnly.Env() {
-		if v.Name == "AZMSI_ARM_ENDPOINT" {
-			t.Error("AZMSI_ARM_ENDPOINT set without ARM")
+		if v.Name == "AZMSI_ARM_ENDPOINT" || v.Name == "AZMSI_KEYVAULT_DNS_SUFFIX" {
+			t.Error(v.Name + " set without ARM")
 		}
 	}
 }

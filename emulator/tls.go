@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) newHTTPClient() *http.Client {
 			if err != nil {
 				return nil, err
 			}
-			if host == "localhost" {
+			if host == "localhost" || strings.HasSuffix(host, ".localhost") { // RFC 6761: vault hosts
 				addr = net.JoinHostPort("127.0.0.1", port)
 			} else if ip := net.ParseIP(host); !own[addr] && (ip == nil || !ip.IsLoopback()) {
 				return nil, fmt.Errorf("emulator client: refusing to dial %s: only loopback and the emulator's own addresses", addr)

@@ -200,12 +200,15 @@ type vaultOut struct {
 	Properties vaultProperties   `json:"properties"`
 }
 
-func render(v *vaultRecord) vaultOut {
+// render is the vault as ARM shows it; vaultUri is computed now, since the
+// emulator's port may have changed since the vault was created.
+func (s *VaultService) render(v *vaultRecord) vaultOut {
 	tags := v.Tags
 	if tags == nil {
 		tags = map[string]string{}
 	}
 	p := v.Properties
+	p.VaultURI = s.o.VaultURI(v.Name)
 	if p.AccessPolicies == nil {
 		p.AccessPolicies = []vaultAccessPolicy{}
 	}
@@ -224,7 +227,7 @@ func (s *VaultService) getVault(req *vaultReq) {
 		writeARMError(req.w, notFoundVault(req.rt))
 		return
 	}
-	writeJSON(req.w, http.StatusOK, render(v))
+	writeJSON(req.w, http.StatusOK, s.render(v))
 }
 
 // vaultIn is a PUT or PATCH body.
@@ -296,7 +299,7 @@ func (s *VaultService) putVault(req *vaultReq) {
 			writeARMError(req.w, armError{http.StatusInternalServerError, "InternalServerError", "The emulator could not store the vault."})
 			return
 		}
-		writeJSON(req.w, http.StatusOK, render(&rec))
+		writeJSON(req.w, http.StatusOK, s.render(&rec))
 		return
 	case existing != nil && (!strings.EqualFold(existing.Subscription, rt.sub) || !strings.EqualFold(existing.Group, rt.rg)):
 		writeARMError(req.w, armError{http.StatusConflict, "VaultAlreadyExists", "The vault name '" + rt.name + "' is already in use. Vault names are globally unique so it is possible that the name is already taken."})
@@ -387,7 +390,7 @@ func (s *VaultService) putVault(req *vaultReq) {
 	if existing == nil {
 		status = http.StatusCreated
 	}
-	writeJSON(req.w, status, render(&rec))
+	writeJSON(req.w, status, s.render(&rec))
 }
 
 func (s *VaultService) deleteVault(req *vaultReq) {
@@ -429,7 +432,7 @@ func (s *VaultService) listVaults(req *vaultReq) {
 	out := []vaultOut{}
 	for _, v := range vs {
 		if s.o.Authz.Allowed(req.caller.ObjectID, actionVaultRead, v.id()) {
-			out = append(out, render(v))
+			out = append(out, s.render(v))
 		}
 	}
 	writeJSON(req.w, http.StatusOK, map[string]any{"value": out})

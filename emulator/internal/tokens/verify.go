@@ -50,6 +50,13 @@ const (
 // audience, within its validity window, for a configured identity. The
 // messages never contain the token.
 func (a *Authority) Verify(raw string) (*Verified, *Error) {
+	return a.VerifyFor(raw, func(aud string) bool { return slices.Contains(ARMAudiences, aud) })
+}
+
+// VerifyFor is Verify for a service with audiences of its own (Key Vault):
+// accept judges the audience, nil accepts any (the caller then judges it,
+// answering in its own error shape).
+func (a *Authority) VerifyFor(raw string, accept func(aud string) bool) (*Verified, *Error) {
 	invalid := func(msg string) *Error {
 		return &Error{Code: CodeInvalidToken, Message: msg}
 	}
@@ -71,7 +78,7 @@ func (a *Authority) Verify(raw string) (*Verified, *Error) {
 		return nil, &Error{Code: CodeInvalidTenant, Message: fmt.Sprintf("The access token is from the wrong issuer '%s'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/%s' to get the token.", httpx.Clip(iss), cfg.TenantID, cfg.TenantID)}
 	}
 	aud, _ := claims["aud"].(string)
-	if !slices.Contains(ARMAudiences, aud) {
+	if accept != nil && !accept(aud) {
 		return nil, &Error{Code: CodeInvalidAudience, Message: fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences '%s'.", httpx.Clip(aud), strings.Join(ARMAudiences, "','"))}
 	}
 	now := a.now()
