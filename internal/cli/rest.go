@@ -22,6 +22,7 @@ type RestOptions struct {
 	Body       string
 	Paginate   bool
 	Wait       bool
+	Resource   string // "" = ARM; else a data plane's audience (rest_dataplane.go)
 	Output     OutputOptions
 
 	body []byte
@@ -43,11 +44,17 @@ api-version comes from --api-version or PATH's query.
 
 --paginate follows nextLink and prints one merged {"value": [...]}.
 --wait follows a 201/202 long-running operation to its end and prints its
-final answer.`,
+final answer.
+
+--resource https://vault.azure.net calls Key Vault instead: PATH is a full
+vault URL, and the vault token goes only to *.vault.azure.net (or the
+suffix in $AZMSI_KEYVAULT_DNS_SUFFIX); any other host is refused before a
+token is fetched.`,
 		Example: `  azmsi rest /subscriptions --api-version 2022-12-01
   azmsi rest '/subscriptions/{subscriptionId}/resourcegroups' --api-version 2021-04-01 --paginate
   azmsi rest -X PUT '/subscriptions/{subscriptionId}/resourcegroups/rg-x' --api-version 2021-04-01 --body '{"location":"eastus"}'
-  azmsi rest -X DELETE '/subscriptions/{subscriptionId}/resourcegroups/rg-x?api-version=2021-04-01' --wait`,
+  azmsi rest -X DELETE '/subscriptions/{subscriptionId}/resourcegroups/rg-x?api-version=2021-04-01' --wait
+  azmsi rest --resource https://vault.azure.net https://kv1.vault.azure.net/secrets --api-version 2026-04-01`,
 		Args: exactArgs(1, "a PATH such as /subscriptions"),
 		RunE: identityRunE(f, opts, runF, &opts.Output, func(_ *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -62,6 +69,9 @@ final answer.`,
 			}
 			if opts.APIVersion == "" && !strings.Contains(strings.ToLower(opts.Path), "api-version=") {
 				return flagErrorf("no api-version: pass --api-version (e.g. 2021-04-01 for resource groups) or put ?api-version= in PATH")
+			}
+			if err := checkRestResource(opts); err != nil {
+				return err
 			}
 			if opts.Body != "" {
 				b, err := readBody(opts.Body, f.IO.In)
@@ -78,6 +88,7 @@ final answer.`,
 	cmd.Flags().StringVar(&opts.Body, "body", "", "request body: JSON text, @FILE, or - for stdin")
 	cmd.Flags().BoolVar(&opts.Paginate, "paginate", false, "follow nextLink; print one merged {\"value\": [...]}")
 	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "follow a 201/202 long-running operation to its end")
+	cmd.Flags().StringVar(&opts.Resource, "resource", "", "token audience for a data plane: https://vault.azure.net (PATH is then a vault URL); default ARM")
 	addOutputFlags(cmd.Flags(), &opts.Output, "json", "json", "table", "tsv")
 	f.addIdentityFlags(cmd.Flags())
 	f.addARMFlags(cmd.Flags())
@@ -111,6 +122,9 @@ func readBody(spec string, stdin io.Reader) ([]byte, error) {
 }
 
 func restRun(ctx context.Context, f *Factory, opts *RestOptions) error {
+	if opts.Resource != "" {
+		return restDataPlaneRun(ctx, f, opts)
+	}
 	c, err := f.ARM()
 	if err != nil {
 		return err

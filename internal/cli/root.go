@@ -137,6 +137,7 @@ Start here, no Azure needed:
 		NewCmdGroups(f),
 		NewCmdResources(f),
 		NewCmdRest(f, nil),
+		NewCmdSecret(f),
 		NewCmdEmulator(f, nil),
 		NewCmdDemo(f, nil),
 		NewCmdBroker(f, nil),
@@ -151,6 +152,7 @@ Environment:
 const envHelp = `  AZURE_CLIENT_ID                    client ID of the user-assigned identity (if no identity flag)
   AZURE_POD_IDENTITY_AUTHORITY_HOST  identity endpoint base URL (the emulator's IMDS)
   AZMSI_ARM_ENDPOINT                 ARM base URL (the emulator's ARM)
+  AZMSI_KEYVAULT_DNS_SUFFIX          vault host suffix for --vault NAME (the emulator's: .vault.localhost:PORT)
   AZURE_SUBSCRIPTION_ID              subscription used when --subscription is not given
   SSL_CERT_FILE                      extra CA certificates (the emulator's CA)
 `

@@ -267,3 +267,35 @@ func TestLocalhostDialsLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestDoSendsTheTokenOnlyToVaults(t *testing.T) {
+	fv := &fakeVault{}
+	srv, hc := tlsServer(t, fv)
+	tk := &tokens{}
+	c := newClient(t, hc, ".vault.localhost:"+port(srv), tk)
+	ctx := context.Background()
+	host := "kv1.vault.localhost:" + port(srv)
+	r, err := c.Do(ctx, "GET", "https://"+host+"/secrets/db-password/?api-version=7.5", nil)
+	if err != nil || r.StatusCode != 200 || !strings.Contains(string(r.Body), "s3cr3t") {
+		t.Fatalf("Do: %v %s", err, r.Body)
+	}
+	for _, u := range []string{
+		"https://127.0.0.1:" + port(srv) + "/secrets",
+		"https://kv1.other.localhost:" + port(srv) + "/secrets",
+		"http://" + host + "/secrets",
+		"https://user:pw@" + host + "/secrets",
+		"::",
+	} {
+		if _, err := c.Do(ctx, "GET", u, nil); err == nil {
+			t.Errorf("Do(%q) was sent", u)
+		}
+	}
+	if len(fv.requests) != 1 || len(tk.resources) != 1 {
+		t.Errorf("requests %v tokens %v", fv.requests, tk.resources)
+	}
+	_, err = c.Do(ctx, "GET", "https://"+host+"/nope", nil)
+	var kerr *Error
+	if !errors.As(err, &kerr) || kerr.StatusCode != 404 {
+		t.Errorf("404: %v", err)
+	}
+}
