@@ -30,6 +30,11 @@ type (
 	// FederatedCredential lets AKS workload identity exchange a cluster's
 	// service-account token for a user-assigned identity's (HostWorkload).
 	FederatedCredential = config.FederatedCredential
+	// ResourceType tunes a generic ARM resource type: asynchronous PUT and
+	// DELETE, extra api-versions, a required location.
+	ResourceType = config.ResourceType
+	// Duration is a time.Duration written as "5s" in the config file.
+	Duration = config.Duration
 )
 
 // Identity kinds.

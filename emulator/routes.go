@@ -105,6 +105,7 @@ func armRoutes() []arm.Route {
 			Get: (*arm.Service).GetGroup, Head: (*arm.Service).HeadGroup, Put: (*arm.Service).PutGroup,
 			Patch: (*arm.Service).PatchGroup, Delete: (*arm.Service).DeleteGroup},
 		{Path: sub + "/operationresults/{operationId}", Type: "Microsoft.Resources/operationresults", Get: (*arm.Service).GetOperation},
+		{Path: sub + "/operationstatuses/{operationId}", Type: "Microsoft.Resources/operationresults", Get: (*arm.Service).GetOperationStatus},
 	}
 }
 

@@ -265,20 +265,56 @@ func (s *Server) build() error {
 		}
 		st = b
 	}
-	catalog, err := apiversion.Builtin(resources.DisplayNames(resources.DefaultRegions()))
+	generic, err := s.genericResources(st)
 	if err != nil {
-		return fmt.Errorf("emulator: %w", err)
+		st.Close()
+		return err
 	}
-	s.versions = apiversion.NewChecker(catalog, o.StrictAPIVersions, s.logger)
 	s.arm, err = arm.New(arm.Deps{
 		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
 		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,
-		Routes: armRoutes(), Versions: s.versions,
+		Routes: armRoutes(), Versions: s.versions, Generic: generic,
 	})
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
 	return s.buildVaults(configVaultAuthz{s})
+}
+
+// genericResources builds the api-version checker and the store of
+// generic ARM resources: a bucket of the state file when there is one,
+// memory otherwise. The config's resourceTypes add api-versions and mark
+// asynchronous types; they are read at start.
+func (s *Server) genericResources(st store.Store) (arm.Generic, error) {
+	cfg := s.config()
+	var extra []apiversion.Namespace
+	async := map[string]time.Duration{}
+	for _, t := range cfg.ResourceTypes {
+		if t.Async > 0 {
+			async[t.Type] = time.Duration(t.Async)
+		}
+		if len(t.APIVersions) > 0 {
+			ns, typ, _ := strings.Cut(t.Type, "/")
+			extra = append(extra, apiversion.Namespace{Name: ns, Types: []apiversion.Type{{Name: typ, Versions: t.APIVersions, Tracked: t.Tracked}}})
+		}
+	}
+	regions := resources.DefaultRegions()
+	catalog, err := apiversion.Builtin(resources.DisplayNames(regions), extra...)
+	if err != nil {
+		return arm.Generic{}, fmt.Errorf("emulator config: resourceTypes: %w", err)
+	}
+	s.versions = apiversion.NewChecker(catalog, s.opts.StrictAPIVersions, s.logger)
+	var p resources.Persister // nil: memory
+	if b, ok := st.(*store.Bolt); ok {
+		if p, err = resources.NewBoltPersister(b.DB(), "resources"); err != nil {
+			return arm.Generic{}, err
+		}
+	}
+	gs, err := resources.NewStore(p)
+	if err != nil {
+		return arm.Generic{}, fmt.Errorf("emulator: %w (delete the state directory's arm.db to start from the config again)", err)
+	}
+	return arm.Generic{Store: gs, Async: async, Regions: regions}, nil
 }
 
 // listen opens the IMDS and ARM listeners and the hosts'.

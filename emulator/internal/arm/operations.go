@@ -7,18 +7,20 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 )
 
-// Resource-group deletion is a long-running operation (protocols §12.5):
-// DELETE answers 202 with a Location to poll; the group stays "Deleting" for
-// Options.DeleteDuration, then disappears. The deadline is stored with the
-// group, so a restarted emulator finishes the delete. Only Location polling
-// is offered (no Azure-AsyncOperation header): ARM does the same for this
-// operation, and every client falls back to Location.
+// Resource-group deletion is a long-running operation (protocols §12.5,
+// §20.5): DELETE answers 202 with a Location to poll and an
+// Azure-AsyncOperation status URL; the group stays "Deleting" for
+// Options.DeleteDuration, then disappears with every resource it holds.
+// The deadline is stored with the group, so a restarted emulator finishes
+// the delete. (Recordings of ARM show Location only for this operation;
+// the status URL is offered as well so that clients preferring it work.)
 
 // deleteJob is the operation id inside the Location URL. JobID and
 // JobLocation match what ARM encodes (decoded from recordings); Sub and
@@ -29,6 +31,7 @@ type deleteJob struct {
 	JobLocation string `json:"jobLocation"`
 	Sub         string `json:"sub"`
 	Group       string `json:"rg"`
+	Start       int64  `json:"start,omitempty"` // unix seconds the delete began
 }
 
 func (j deleteJob) encode() string {
@@ -93,29 +96,68 @@ func (a *Service) DeleteGroup(req *Request) {
 		JobLocation: g.Location,
 		Sub:         sub.SubscriptionID,
 		Group:       g.Name,
+		Start:       g.DeleteAt.Add(-a.deleteDuration).Unix(),
 	}
 	req.header().Set("Location", operationLocation(req, req.sub(), j))
+	req.header().Set("Azure-AsyncOperation", baseURL(req.r)+"/subscriptions/"+url.PathEscape(req.sub())+"/operationstatuses/"+j.encode()+
+		"?api-version="+url.QueryEscape(req.api))
 	req.header().Set("Retry-After", pollRetryAfter)
 	req.empty(http.StatusAccepted)
+}
+
+// operationStatus is ARM's operation-status body (protocols-2026 §20.3).
+type operationStatus struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+	StartTime string `json:"startTime,omitempty"`
+}
+
+// GetOperationStatus answers the Azure-AsyncOperation URL of a group
+// delete: always 200, status InProgress while the group is Deleting, then
+// Succeeded.
+func (a *Service) GetOperationStatus(req *Request) {
+	j, ok := a.operationJob(req)
+	if !ok {
+		return
+	}
+	st := operationStatus{ID: req.r.URL.Path, Name: j.JobID, Status: "Succeeded"}
+	if j.Start > 0 {
+		st.StartTime = time.Unix(j.Start, 0).UTC().Format(time.RFC3339)
+	}
+	if g := a.groups[store.Key(j.Sub, j.Group)]; g != nil && g.Deleting() {
+		st.Status = "InProgress"
+	}
+	req.json(http.StatusOK, st)
+}
+
+// operationJob parses and authorizes the operation of a polling URL; on
+// failure it has answered.
+func (a *Service) operationJob(req *Request) (deleteJob, bool) {
+	if !checkSubscriptionID(req) {
+		return deleteJob{}, false
+	}
+	j, ok := parseDeleteJob(req.op())
+	if !ok || !strings.EqualFold(j.Sub, req.sub()) {
+		req.fail(http.StatusNotFound, "OperationNotFound", fmt.Sprintf(
+			"The operation result '%s' could not be found. Poll the exact Location URL returned by the DELETE request.", httpx.Clip(req.op())))
+		return deleteJob{}, false
+	}
+	// The operation's state is the group's: polling it needs read access
+	// to that group, as reading the group would.
+	if !rbac.Allowed(req.grants, j.Sub, j.Group, rbac.Read) {
+		forbid(req, rbac.Read, "/subscriptions/"+j.Sub+"/resourcegroups/"+j.Group)
+		return deleteJob{}, false
+	}
+	return j, true
 }
 
 // GetOperation: 202 (same Location, Retry-After) while the group is still
 // Deleting, then 200 with an empty body; 403 for a caller who may not read
 // the group.
 func (a *Service) GetOperation(req *Request) {
-	if !checkSubscriptionID(req) {
-		return
-	}
-	j, ok := parseDeleteJob(req.op())
-	if !ok || !strings.EqualFold(j.Sub, req.sub()) {
-		req.fail(http.StatusNotFound, "OperationNotFound", fmt.Sprintf(
-			"The operation result '%s' could not be found. Poll the exact Location URL returned by the DELETE request.", httpx.Clip(req.op())))
-		return
-	}
-	// The operation's state is the group's: polling it needs read access
-	// to that group, as reading the group would.
-	if !rbac.Allowed(req.grants, j.Sub, j.Group, rbac.Read) {
-		forbid(req, rbac.Read, "/subscriptions/"+j.Sub+"/resourcegroups/"+j.Group)
+	j, ok := a.operationJob(req)
+	if !ok {
 		return
 	}
 	if g := a.groups[store.Key(j.Sub, j.Group)]; g != nil && g.Deleting() {

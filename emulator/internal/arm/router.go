@@ -8,6 +8,7 @@ import (
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
 	"github.com/azmsi/azmsi/emulator/internal/rbac"
+	"github.com/azmsi/azmsi/emulator/internal/resources"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
@@ -198,12 +199,16 @@ func (a *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.stats.ARMRequests.Add(1)
 	a.commonHeaders(w, r)
 
+	route, p, matched := a.routes.match(r.URL.EscapedPath())
+	if !matched && a.generic != nil && resources.Handles(r.Method, r.URL.EscapedPath()) {
+		a.serveGeneric(w, r) // it authenticates (except /metadata/endpoints)
+		return
+	}
 	tok, ok := a.authenticate(w, r)
 	if !ok {
 		return
 	}
-	route, p, ok := a.routes.match(r.URL.EscapedPath())
-	if !ok {
+	if !matched {
 		writeARMError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' is not served by this ARM emulator. It supports /tenants, /subscriptions, /subscriptions/{subscriptionId}, /subscriptions/{subscriptionId}/resourcegroups[/{name}] and /subscriptions/{subscriptionId}/operationresults/{id}.", r.URL.Path))
 		return

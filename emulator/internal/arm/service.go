@@ -11,6 +11,7 @@ import (
 	"github.com/azmsi/azmsi/emulator/internal/apiversion"
 	"github.com/azmsi/azmsi/emulator/internal/config"
 	"github.com/azmsi/azmsi/emulator/internal/rbac"
+	"github.com/azmsi/azmsi/emulator/internal/resources"
 	"github.com/azmsi/azmsi/emulator/internal/stats"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
@@ -37,6 +38,8 @@ type Service struct {
 	deleteDuration time.Duration
 	routes         *routeTable
 	versions       *apiversion.Checker
+	generic        *resources.Service // nil: no generic resources
+	genericStore   *resources.Store
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -65,6 +68,8 @@ type Deps struct {
 	// Versions decides api-versions by the routes' types; nil: the
 	// built-in tables, unknown newer versions served as the newest known.
 	Versions *apiversion.Checker
+	// Generic serves resources of any type (generic.go).
+	Generic Generic
 }
 
 // New loads the store's groups, or seeds it from the config when it was
@@ -84,6 +89,10 @@ func New(d Deps) (*Service, error) {
 		store: st, tokens: d.Tokens, stats: d.Stats, logger: d.Logger, now: d.Clock,
 		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes, versions: versions,
 		throttle: newThrottler(d.RequestBudget),
+	}
+	if err := a.newGeneric(d); err != nil {
+		st.Close()
+		return nil, err
 	}
 	cfg := d.Config
 	groups, seeded, err := st.Load()
@@ -137,6 +146,9 @@ func (a *Service) Reset(cfg *config.Config) error {
 	}
 	a.cfg = cfg
 	a.index(groups)
+	if err := a.seedGenericLocked(cfg); err != nil {
+		return fmt.Errorf("emulator: ARM reset: %w", err)
+	}
 	a.throttle.reset()
 	return nil
 }
@@ -178,6 +190,13 @@ func (a *Service) sweepLocked(now time.Time) error {
 	}
 	for k, g := range a.groups {
 		if g.Deleting() && !now.Before(g.DeleteAt) {
+			// What the group holds goes first: a crash in between leaves
+			// the group Deleting, and the next sweep finishes both.
+			if a.genericStore != nil {
+				if err := a.genericStore.DeleteGroup(g.SubscriptionID, g.Name); err != nil {
+					return err
+				}
+			}
 			if err := a.store.Delete(g.SubscriptionID, g.Name); err != nil {
 				return err
 			}

@@ -28,6 +28,8 @@ type Config struct {
 	Identities      []Identity       `json:"identities"`
 	Subscriptions   []Subscription   `json:"subscriptions"`
 	RoleAssignments []RoleAssignment `json:"roleAssignments"`
+	// ResourceTypes tunes generic ARM resource types (resourcetypes.go).
+	ResourceTypes []ResourceType `json:"resourceTypes,omitempty"`
 }
 
 // Instance describes the emulated virtual machine (IMDS compute metadata).
@@ -172,6 +174,13 @@ func (c *Config) Clone() *Config {
 		cp.Subscriptions = nil
 	}
 	cp.RoleAssignments = append([]RoleAssignment(nil), c.RoleAssignments...)
+	if c.ResourceTypes != nil {
+		cp.ResourceTypes = make([]ResourceType, len(c.ResourceTypes))
+		for i, t := range c.ResourceTypes {
+			t.APIVersions = append([]string(nil), t.APIVersions...)
+			cp.ResourceTypes[i] = t
+		}
+	}
 	return &cp
 }
 

@@ -24,6 +24,9 @@ func (c *Config) Normalize() error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkResourceTypes(); err != nil {
+		return err
+	}
 	return c.checkRoleAssignments(names, subs)
 }
 

@@ -48,6 +48,9 @@ type Grant struct {
 	role       string
 }
 
+// Role is the grant's role name (Owner, Contributor, Reader).
+func (g Grant) Role() string { return g.role }
+
 // For returns the role assignments of ident (nil → none).
 func For(cfg *config.Config, ident *config.Identity) []Grant {
 	if cfg == nil || ident == nil {

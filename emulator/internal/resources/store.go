@@ -102,6 +102,22 @@ func (s *Store) Reset() error {
 	return nil
 }
 
+// Replace drops every resource and stores recs instead, in one durable
+// batch (the emulator's reset and first start).
+func (s *Store) Replace(recs []*Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.p.Commit(Batch{Clear: true, Put: recs}); err != nil {
+		return err
+	}
+	s.clearLocked()
+	for _, r := range recs {
+		s.indexLocked(r)
+	}
+	s.recomputeDueLocked()
+	return nil
+}
+
 // DeleteGroup removes every resource in the resource group (children and
 // extension resources with them), durably; the emulator calls it when the
 // group itself goes.

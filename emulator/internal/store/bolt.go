@@ -111,3 +111,8 @@ func (b *Bolt) Replace(groups []Group) error {
 }
 
 func (b *Bolt) Close() error { return b.db.Close() }
+
+// DB is the open database, for other services that keep their state in
+// buckets of the same file (the generic ARM resources); the Bolt store
+// still owns and closes it.
+func (b *Bolt) DB() *bolt.DB { return b.db }

@@ -1,0 +1,115 @@
+package emulator
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+const widgetsV = "2024-01-01"
+
+func widgetPath(group, name string) string {
+	return "/subscriptions/" + sub1 + "/resourceGroups/" + group + "/providers/Contoso.Widgets/widgets/" + name + "?api-version=" + widgetsV
+}
+
+// TestGenericResourcesEndToEnd: over HTTPS, with real tokens and the
+// config's roles: create, read, list, change, delete a resource of a type
+// the emulator has never heard of; the group delete takes it along and
+// answers with both polling headers.
+func TestGenericResourcesEndToEnd(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ResourceTypes = []ResourceType{{Type: "Contoso.Widgets/slowWidgets", Async: Duration(10 * time.Second)}}
+	e := startARM(t, Options{Config: cfg})
+	tok := e.token("app-contributor")
+	reader := e.token("app-reader")
+
+	expect(t, e.do("PUT", groupPath(sub1, "rg-gen"), tok, `{"location":"eastus"}`), 201, "")
+	r := e.do("PUT", widgetPath("rg-gen", "w1"), tok, `{"location":"eastus","tags":{"k":"v"},"properties":{"size":3}}`)
+	expect(t, r, 201, "")
+	var got map[string]any
+	mustJSON(t, r.body, &got)
+	if got["id"] != "/subscriptions/"+sub1+"/resourceGroups/rg-gen/providers/Contoso.Widgets/widgets/w1" ||
+		got["systemData"].(map[string]any)["createdBy"] != "22222222-2222-2222-2222-222222222222" {
+		t.Errorf("created = %v", got)
+	}
+	expect(t, e.do("PUT", widgetPath("rg-gen", "w2"), reader, `{"location":"eastus"}`), 403, "AuthorizationFailed")
+	expect(t, e.do("GET", widgetPath("rg-gen", "w1"), reader, ""), 200, "")
+	expect(t, e.do("PUT", widgetPath("no-such-group", "w1"), tok, `{"location":"eastus"}`), 404, "ResourceGroupNotFound")
+	expect(t, e.do("PATCH", widgetPath("rg-gen", "w1"), tok, `{"tags":{"a":"b"}}`), 200, "")
+
+	// The config's user-assigned identities are resources too: listed by
+	// type, and able to hold federated credentials.
+	list := e.do("GET", "/subscriptions/"+sub1+"/resources?api-version=2025-04-01&%24filter="+
+		"resourceType%20eq%20%27Microsoft.ManagedIdentity%2FuserAssignedIdentities%27", tok, "")
+	expect(t, list, 200, "")
+	if !strings.Contains(string(list.body), `"name":"app-contributor"`) || strings.Contains(string(list.body), "widgets") {
+		t.Errorf("identities by type: %s", list.body)
+	}
+	fic := "/subscriptions/" + sub1 + "/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-reader/federatedIdentityCredentials/fic1?api-version=2023-01-31"
+	expect(t, e.do("PUT", fic, tok, `{"properties":{"issuer":"https://issuer.example","subject":"system:serviceaccount:ns:sa","audiences":["api://AzureADTokenExchange"]}}`), 201, "")
+
+	// Asynchronous type from the config.
+	slow := "/subscriptions/" + sub1 + "/resourceGroups/rg-gen/providers/Contoso.Widgets/slowWidgets/s1?api-version=" + widgetsV
+	a := e.do("PUT", slow, tok, `{"location":"eastus"}`)
+	expect(t, a, 201, "")
+	if a.header.Get("Azure-AsyncOperation") == "" || !strings.HasPrefix(a.header.Get("Azure-AsyncOperation"), e.base+"/subscriptions/") {
+		t.Fatalf("async PUT headers: %v", a.header)
+	}
+
+	// Group delete: 202 with Location and Azure-AsyncOperation; the group
+	// and everything in it go.
+	d := e.do("DELETE", groupPath(sub1, "rg-gen"), tok, "")
+	expect(t, d, 202, "")
+	ao := d.header.Get("Azure-AsyncOperation")
+	if ao == "" || d.header.Get("Location") == "" {
+		t.Fatalf("group delete headers: %v", d.header)
+	}
+	var st struct{ Status string }
+	mustJSON(t, e.do("GET", ao, tok, "").body, &st)
+	if st.Status != "InProgress" {
+		t.Errorf("status while deleting = %q", st.Status)
+	}
+	expect(t, e.do("PUT", widgetPath("rg-gen", "w3"), tok, `{"location":"eastus"}`), 409, "ResourceGroupBeingDeleted")
+	e.clk.Advance(3 * e.s.opts.DeleteDuration)
+	mustJSON(t, e.do("GET", ao, tok, "").body, &st)
+	if st.Status != "Succeeded" {
+		t.Errorf("status after = %q", st.Status)
+	}
+	expect(t, e.do("GET", widgetPath("rg-gen", "w1"), tok, ""), 404, "ResourceGroupNotFound")
+	expect(t, e.do("PUT", groupPath(sub1, "rg-gen"), tok, `{"location":"eastus"}`), 201, "")
+	expect(t, e.do("GET", widgetPath("rg-gen", "w1"), tok, ""), 404, "ResourceNotFound")
+	expect(t, e.do("GET", "/subscriptions/"+sub1+"/resourceGroups/rg-gen/providers/Contoso.Widgets/slowWidgets/s1?api-version="+widgetsV, tok, ""), 404, "ResourceNotFound")
+
+	// Discovery and cloud metadata (the latter without a token).
+	expect(t, e.do("GET", "/subscriptions/"+sub1+"/providers/Microsoft.ManagedIdentity?api-version=2019-05-01", tok, ""), 200, "")
+	md := e.do("GET", "/metadata/endpoints?api-version=2022-09-01", "", "")
+	expect(t, md, 200, "")
+	var cloud struct{ ResourceManager string }
+	mustJSON(t, md.body, &cloud)
+	if cloud.ResourceManager != e.base+"/" {
+		t.Errorf("resourceManager = %q, want %q", cloud.ResourceManager, e.base+"/")
+	}
+	expect(t, e.do("GET", widgetPath("rg-web", "w1"), "", ""), 401, "AuthenticationFailed")
+}
+
+// TestGenericResourcesSurviveRestart: with a state directory, an
+// acknowledged resource is there after a restart, in the same state file.
+func TestGenericResourcesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := startARM(t, Options{StateDir: dir})
+	tok := e.token("app-contributor")
+	expect(t, e.do("PUT", widgetPath("rg-web", "keep"), tok, `{"location":"eastus","properties":{"n":1}}`), 201, "")
+	if err := e.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := startARM(t, Options{StateDir: dir})
+	r := e2.do("GET", widgetPath("rg-web", "keep"), e2.token("app-contributor"), "")
+	expect(t, r, 200, "")
+	var got struct {
+		Properties map[string]any `json:"properties"`
+	}
+	if err := json.Unmarshal(r.body, &got); err != nil || got.Properties["n"] != 1.0 {
+		t.Errorf("after restart: %s", r.body)
+	}
+}
