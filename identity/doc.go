@@ -15,6 +15,7 @@
 //	Cloud Shell (cloudshell)       MSI_ENDPOINT                                system
 //	Azure Arc (arc)                IDENTITY_ENDPOINT + IMDS_ENDPOINT, or himds system, client, object, resource
 //	Service Fabric (servicefabric) IDENTITY_ENDPOINT + IDENTITY_HEADER + IDENTITY_SERVER_THUMBPRINT  system
+//	Workload identity (workload)   AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID   AZURE_CLIENT_ID's, client
 //
 // Detection (Detect; a variable counts only when non-empty):
 //
@@ -26,7 +27,11 @@
 //     serves both); without MSI_SECRET, Cloud Shell;
 //  3. else Azure Arc if IDENTITY_ENDPOINT and IMDS_ENDPOINT are set or the
 //     agent is installed (/opt/azcmagent/bin/himds);
-//  4. else IMDS.
+//  4. else AKS workload identity if AZURE_FEDERATED_TOKEN_FILE,
+//     AZURE_CLIENT_ID and AZURE_TENANT_ID are all set: the projected token
+//     file, read afresh for every request, is exchanged at Entra ID
+//     (AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com);
+//  5. else IMDS.
 //
 // Options.Host forces a host; Options.Endpoint alone forces IMDS at that
 // address. Credential.Source reports the host and the variables that led to
