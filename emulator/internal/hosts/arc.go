@@ -2,13 +2,17 @@ package hosts
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/imds"
@@ -18,17 +22,34 @@ import (
 // (protocols.md §7.1).
 var arcAPIVersions = []string{"2019-08-15", "2019-11-01", "2020-06-01", "2021-02-01"}
 
-// maxArcKeys bounds the outstanding challenge keys; the oldest are
-// dropped (and their files removed) first.
-const maxArcKeys = 64
+// Outstanding challenge keys expire after arcKeyTTL on the server clock
+// (a client reads its key file at once), and at most maxArcKeys are
+// outstanding. When that many are, a new challenge is refused with 429
+// until the oldest expires: a flood of challenges cannot evict a key
+// another client is about to present.
+const (
+	arcKeyTTL  = time.Minute
+	maxArcKeys = 1024
+)
+
+// errArcKeysFull refuses a challenge while maxArcKeys keys are outstanding.
+var errArcKeysFull = errors.New("too many outstanding Arc challenge keys")
+
+// arcKey is one issued key file.
+type arcKey struct {
+	path    string
+	content []byte
+	expires time.Time
+}
 
 // arcKeys are the key files issued by challenges and not yet used.
 type arcKeys struct {
-	dir string
+	dir   string
+	now   func() time.Time
+	limit int
 
-	mu    sync.Mutex
-	order []string          // paths, oldest first
-	keys  map[string][]byte // path → content
+	mu   sync.Mutex
+	keys []arcKey // oldest (first to expire) first
 }
 
 // newArcKeys prepares the key folder: Options.ArcKeyDir (created 0700 if
@@ -50,52 +71,62 @@ func (s *Set) newArcKeys() (*arcKeys, error) {
 		// Peers split the challenge at '=' (protocols.md §7.1).
 		return nil, fmt.Errorf("emulator: ArcKeyDir %q must not contain '='", dir)
 	}
-	return &arcKeys{dir: dir, keys: map[string][]byte{}}, nil
+	return &arcKeys{dir: dir, now: s.now, limit: maxArcKeys}, nil
 }
 
-// issue writes a new key file of random content and returns its path.
-func (k *arcKeys) issue() (string, error) {
-	path := filepath.Join(k.dir, httpx.NewGUID()+".key")
-	key := []byte(httpx.RandomSecret() + httpx.RandomSecret())
-	if err := os.WriteFile(path, key, 0o600); err != nil {
-		return "", err
-	}
+// issue writes a new key file of random content and returns its path. With
+// k.limit keys outstanding it returns errArcKeysFull and how long until the
+// oldest expires.
+func (k *arcKeys) issue() (path string, retry time.Duration, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.keys[path] = key
-	k.order = append(k.order, path)
-	for len(k.order) > maxArcKeys {
-		old := k.order[0]
-		k.order = k.order[1:]
-		delete(k.keys, old)
-		_ = os.Remove(old)
+	now := k.now()
+	k.expireLocked(now)
+	if len(k.keys) >= k.limit {
+		return "", k.keys[0].expires.Sub(now), errArcKeysFull
 	}
-	return path, nil
+	path = filepath.Join(k.dir, httpx.NewGUID()+".key")
+	key := []byte(httpx.RandomSecret() + httpx.RandomSecret())
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return "", 0, err
+	}
+	k.keys = append(k.keys, arcKey{path: path, content: key, expires: now.Add(arcKeyTTL)})
+	return path, 0, nil
 }
 
-// redeem accepts presented, byte-for-byte equal to an outstanding key, and
-// consumes that key (each challenge's key works once).
+// redeem accepts presented, byte-for-byte equal to an outstanding key that
+// has not expired, and consumes that key (each challenge's key works once).
 func (k *arcKeys) redeem(presented string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for i, path := range k.order {
-		if subtle.ConstantTimeCompare([]byte(presented), k.keys[path]) == 1 {
-			delete(k.keys, path)
-			k.order = append(k.order[:i:i], k.order[i+1:]...)
-			_ = os.Remove(path)
+	k.expireLocked(k.now())
+	for i, key := range k.keys {
+		if subtle.ConstantTimeCompare([]byte(presented), key.content) == 1 {
+			k.keys = slices.Delete(k.keys, i, i+1)
+			_ = os.Remove(key.path)
 			return true
 		}
 	}
 	return false
 }
 
+// expireLocked removes the keys whose time is up, and their files.
+func (k *arcKeys) expireLocked(now time.Time) {
+	n := 0
+	for n < len(k.keys) && !now.Before(k.keys[n].expires) {
+		_ = os.Remove(k.keys[n].path)
+		n++
+	}
+	k.keys = slices.Delete(k.keys, 0, n)
+}
+
 func (k *arcKeys) removeAll() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, p := range k.order {
-		_ = os.Remove(p)
+	for _, key := range k.keys {
+		_ = os.Remove(key.path)
 	}
-	k.order, k.keys = nil, map[string][]byte{}
+	k.keys = nil
 }
 
 // arcHandler serves the Arc agent's token endpoint (protocols.md §7,
@@ -120,7 +151,12 @@ func (s *Set) arcHandler(keys *arcKeys) http.Handler {
 		}
 		auth, present := r.Header["Authorization"]
 		if !present {
-			path, err := keys.issue()
+			path, retry, err := keys.issue()
+			if errors.Is(err, errArcKeysFull) {
+				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Seconds())))))
+				httpx.WriteOAuthError(w, http.StatusTooManyRequests, "temporarily_unavailable", "Too many challenges are outstanding; retry after the Retry-After seconds")
+				return
+			}
 			if err != nil {
 				s.logger.Error("writing an Arc key file failed", "err", err)
 				httpx.WriteOAuthError(w, http.StatusInternalServerError, "server_error", "The emulator could not write the key file")

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
@@ -66,7 +67,8 @@ type Deps struct {
 	Config    func() *config.Config // the current configuration snapshot
 	Stats     *stats.Counters
 	Logger    *slog.Logger
-	ArcKeyDir string // "" → a temp folder owned by the Set
+	Clock     func() time.Time // Arc key expiry
+	ArcKeyDir string           // "" → a temp folder owned by the Set
 }
 
 // Set holds the running hosts, in Options.Hosts order.
@@ -75,6 +77,7 @@ type Set struct {
 	config func() *config.Config
 	stats  *stats.Counters
 	logger *slog.Logger
+	now    func() time.Time
 	arcDir string
 
 	list   []*Endpoint
@@ -84,7 +87,10 @@ type Set struct {
 
 // New returns an empty Set over d.
 func New(d Deps) *Set {
-	return &Set{tokens: d.Tokens, config: d.Config, stats: d.Stats, logger: d.Logger, arcDir: d.ArcKeyDir}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	return &Set{tokens: d.Tokens, config: d.Config, stats: d.Stats, logger: d.Logger, now: d.Clock, arcDir: d.ArcKeyDir}
 }
 
 // Normalize validates Options.Hosts: known names, lower case, no

@@ -1,8 +1,11 @@
 package hosts
 
 import (
+	"errors"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNormalize(t *testing.T) {
@@ -35,5 +38,51 @@ func TestSetAddAndEnv(t *testing.T) {
 	}
 	if s.Env(CloudShell) != nil || s.ArcKeyDir() == "" {
 		t.Error("a host not added has no env; Arc has a key folder")
+	}
+}
+
+// A flood of challenges cannot evict a key another client was given: new
+// challenges are refused while the table is full, keys expire on the
+// clock, and an expired key no longer works.
+func TestArcKeysFloodAndExpiry(t *testing.T) {
+	now := time.Date(2025, 11, 26, 12, 0, 0, 0, time.UTC)
+	k := &arcKeys{dir: t.TempDir(), now: func() time.Time { return now }, limit: 3}
+	legit, _, err := k.issue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := os.ReadFile(legit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, _, err := k.issue(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(10 * time.Second)
+	if _, retry, err := k.issue(); !errors.Is(err, errArcKeysFull) || retry != 50*time.Second {
+		t.Fatalf("challenge with a full table: %v, retry %v; want errArcKeysFull, 50s", err, retry)
+	}
+	if !k.redeem(string(content)) {
+		t.Fatal("the first client's key was evicted by the flood")
+	}
+	if k.redeem(string(content)) {
+		t.Fatal("a key worked twice")
+	}
+	second, _, err := k.issue() // the redeemed key made room
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, _ := os.ReadFile(second)
+	now = now.Add(time.Minute)
+	if k.redeem(string(late)) {
+		t.Error("an expired key was accepted")
+	}
+	if _, err := os.Stat(second); !os.IsNotExist(err) {
+		t.Errorf("an expired key's file is left: %v", err)
+	}
+	if _, _, err := k.issue(); err != nil {
+		t.Errorf("after expiry a challenge is refused: %v", err)
 	}
 }
