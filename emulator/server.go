@@ -82,6 +82,11 @@ type Options struct {
 	// listener on a random port; Env points clients at the
 	// first non-IMDS host listed, HostEnv at any.
 	Hosts []string
+	// readTimeout and maxConns override the per-listener read deadline and
+	// connection limit in tests (0: the defaults).
+	readTimeout time.Duration
+	maxConns    int
+
 	// ArcKeyDir is where the Azure Arc host writes its challenge key files;
 	// "" → a temp folder owned by the server. Clients must accept this
 	// folder (AZMSI_ARC_KEY_DIR in Env).
@@ -96,6 +101,13 @@ const (
 	defaultPageSize       = 100
 	defaultDeleteDuration = 2 * time.Second
 	shutdownTimeout       = 2 * time.Second
+	// A request's headers must arrive within headerTimeout and the whole
+	// request, body included, within readTimeout, so a slowly sent body
+	// cannot hold a connection; each listener serves at most
+	// maxConnsPerListener connections at once.
+	headerTimeout       = 10 * time.Second
+	readTimeout         = 30 * time.Second
+	maxConnsPerListener = 1024
 )
 
 func (o Options) withDefaults() Options {
@@ -116,6 +128,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.readTimeout <= 0 {
+		o.readTimeout = readTimeout
+	}
+	if o.maxConns <= 0 {
+		o.maxConns = maxConnsPerListener
 	}
 	if o.Logger == nil {
 		// DiscardHandler reports itself disabled, so request logging is
@@ -346,7 +364,7 @@ func (s *Server) listen() error {
 // down by the down fault, the handler is wrapped with the injector and the
 // access log, and tc (when set) adds TLS.
 func (s *Server) serveFamily(family string, ln net.Listener, h http.Handler, tc *tls.Config) {
-	gated := s.faults.Gate(family, ln)
+	gated := limitConns(s.faults.Gate(family, ln), s.opts.maxConns)
 	if tc != nil {
 		gated = tls.NewListener(gated, tc)
 	}
@@ -357,7 +375,8 @@ func (s *Server) serveFamily(family string, ln net.Listener, h http.Handler, tc 
 func (s *Server) serve(ln net.Listener, h http.Handler, tc *tls.Config) {
 	hs := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       s.opts.readTimeout,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		TLSConfig:         tc,

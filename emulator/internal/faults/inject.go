@@ -2,6 +2,7 @@ package faults
 
 import (
 	"bytes"
+	"crypto/tls"
 	"hash/fnv"
 	"log/slog"
 	"maps"
@@ -237,22 +238,31 @@ func writeFaultStatus(w http.ResponseWriter, family string, code int, retryAfter
 }
 
 // resetConnection aborts the connection with a TCP RST (SO_LINGER 0), so
-// the client sees "connection reset by peer" and no answer.
+// the client sees "connection reset by peer" and no answer. Below TLS the
+// connection is closed without a close_notify; wrappers between it and the
+// TCP socket (such as a connection limit's) are closed through, so they
+// see the close.
 func resetConnection(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler) // closes the connection without an answer
 	}
 	raw := conn
-	if nc, ok := conn.(interface{ NetConn() net.Conn }); ok {
-		raw = nc.NetConn()
+	if tc, ok := conn.(*tls.Conn); ok {
+		raw = tc.NetConn()
 	}
-	if tc, ok := raw.(*net.TCPConn); ok {
+	inner := raw
+	for {
+		nc, ok := inner.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		inner = nc.NetConn()
+	}
+	if tc, ok := inner.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
-		_ = tc.Close()
-		return
 	}
-	_ = conn.Close()
+	_ = raw.Close()
 }
 
 // bufferedResponse records a handler's answer so it can be cut short.
