@@ -28,6 +28,17 @@ type TokenCredential interface {
 	ARMToken(ctx context.Context, resource string, forceRefresh bool) (AccessToken, error)
 }
 
+// ClaimsTokenCredential is a TokenCredential that can replace a token ARM
+// rejected with a claims challenge (401, WWW-Authenticate: Bearer …
+// claims="<base64>": a revoked token or changed permissions under
+// continuous access evaluation). The client calls ARMTokenForClaims with
+// the decoded claims and the rejected token instead of a forced refresh,
+// once per request. FromIdentity's credential implements it.
+type ClaimsTokenCredential interface {
+	TokenCredential
+	ARMTokenForClaims(ctx context.Context, resource, claims, rejected string) (AccessToken, error)
+}
+
 // TokenCredentialFunc adapts a function to TokenCredential.
 type TokenCredentialFunc func(ctx context.Context, resource string, forceRefresh bool) (AccessToken, error)
 

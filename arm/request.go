@@ -69,9 +69,10 @@ func setAPIVersion(u *url.URL, apiVersion string) error {
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) (*Response, error) {
 	target := u.String() // for logs and messages only; the request uses u
 	force, refreshed := false, false
+	var claims, rejected string // a claims challenge and the token it rejected
 	retries := 0
 	for attempt := 1; ; attempt++ {
-		tok, err := c.cred.ARMToken(ctx, c.cloud.Audience, force)
+		tok, err := c.token(ctx, force, claims, rejected)
 		if err != nil {
 			return nil, fmt.Errorf("arm: getting a token for %s: %w", c.cloud.Audience, err)
 		}
@@ -99,13 +100,20 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return resp, nil
 		}
-		if resp.StatusCode == http.StatusUnauthorized && !refreshed && tokenRejected(resp) {
-			// The cached token may have expired or been revoked early:
-			// fetch a fresh one once. A second 401 is final.
-			refreshed, force = true, true
-			continue
+		if resp.StatusCode == http.StatusUnauthorized && !refreshed {
+			if cl, ok := claimsChallenge(resp.Header.Values("WWW-Authenticate")); ok {
+				// Revoked or no longer sufficient: replace that token once.
+				refreshed, claims, rejected = true, cl, tok.Token
+				continue
+			}
+			if tokenRejected(resp) {
+				// The cached token may have expired or been revoked early:
+				// fetch a fresh one once. A second 401 is final.
+				refreshed, force = true, true
+				continue
+			}
 		}
-		force = false
+		force, claims, rejected = false, "", ""
 		if retries < c.maxRetries && retryableStatus(method, resp.StatusCode, resp.Header) {
 			d, ok := azhttp.RetryAfter(resp.Header, c.clock.Now(), c.maxRetryAfer)
 			if !ok {
@@ -121,6 +129,19 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		e.Retries = retries
 		return nil, e
 	}
+}
+
+// token asks the credential for a token: after a claims challenge through
+// ClaimsTokenCredential when the credential has it, else (and after other
+// rejections) as a forced refresh.
+func (c *Client) token(ctx context.Context, force bool, claims, rejected string) (AccessToken, error) {
+	if claims != "" {
+		if cc, ok := c.cred.(ClaimsTokenCredential); ok {
+			return cc.ARMTokenForClaims(ctx, c.cloud.Audience, claims, rejected)
+		}
+		force = true
+	}
+	return c.cred.ARMToken(ctx, c.cloud.Audience, force)
 }
 
 // tokenRejected reports whether a 401 says the token itself is expired or

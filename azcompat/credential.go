@@ -47,8 +47,9 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 	}
 	tok, err := c.src.TokenWithOptions(ctx, opts.Scopes[0], identity.TokenOptions{
 		// A claims challenge means the resource rejected the token we hold:
-		// serving it again from the cache would loop, so fetch a new one.
-		ForceRefresh: opts.Claims != "",
+		// identity replaces it (on hosts that cache tokens themselves, by
+		// naming the rejected token to the host).
+		Claims: opts.Claims,
 	})
 	if err != nil {
 		return azcore.AccessToken{}, wrapError(err)

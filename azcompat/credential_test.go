@@ -40,11 +40,11 @@ func TestGetTokenOptions(t *testing.T) {
 	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	refresh := exp.Add(-12 * time.Hour)
 	tests := []struct {
-		name      string
-		opts      policy.TokenRequestOptions
-		wantErr   string // substring; "" = success
-		wantScope string
-		wantForce bool
+		name       string
+		opts       policy.TokenRequestOptions
+		wantErr    string // substring; "" = success
+		wantScope  string
+		wantClaims string
 	}{
 		{name: "one scope", opts: policy.TokenRequestOptions{Scopes: []string{"https://management.core.windows.net//.default"}},
 			wantScope: "https://management.core.windows.net//.default"},
@@ -52,8 +52,8 @@ func TestGetTokenOptions(t *testing.T) {
 			wantScope: "https://vault.azure.net/.default"},
 		{name: "tenant is ignored", opts: policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}, TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47"},
 			wantScope: "https://management.azure.com/.default"},
-		{name: "claims challenge forces refresh", opts: policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}, Claims: `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`, EnableCAE: true},
-			wantScope: "https://management.azure.com/.default", wantForce: true},
+		{name: "claims challenge is passed on", opts: policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}, Claims: `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`, EnableCAE: true},
+			wantScope: "https://management.azure.com/.default", wantClaims: `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`},
 		{name: "no scope", opts: policy.TokenRequestOptions{}, wantErr: "requires exactly one scope, got 0"},
 		{name: "two scopes", opts: policy.TokenRequestOptions{Scopes: []string{"https://a/.default", "https://b/.default"}}, wantErr: "requires exactly one scope, got 2"},
 	}
@@ -79,7 +79,7 @@ func TestGetTokenOptions(t *testing.T) {
 			if got.Token != secretToken || !got.ExpiresOn.Equal(exp) || !got.RefreshOn.Equal(refresh) {
 				t.Errorf("got %+v, want token, ExpiresOn %v, RefreshOn %v", got, exp, refresh)
 			}
-			want := []fakeCall{{tt.wantScope, identity.TokenOptions{ForceRefresh: tt.wantForce}}}
+			want := []fakeCall{{tt.wantScope, identity.TokenOptions{Claims: tt.wantClaims}}}
 			if fmt.Sprint(src.calls) != fmt.Sprint(want) {
 				t.Errorf("calls = %+v, want %+v", src.calls, want)
 			}

@@ -15,11 +15,16 @@
 //   - Scopes: exactly one scope is required (managed identity speaks the v1
 //     "resource" dialect); the trailing "/.default" is removed by identity.
 //   - Claims: a non-empty value means a resource rejected the current token
-//     with a claims challenge (CAE revocation, conditional access). Managed
-//     identity endpoints cannot embed claims, so the adapter does what it can:
-//     it bypasses the cache and fetches a fresh token (TokenOptions.ForceRefresh).
-//   - EnableCAE: ignored; managed identity endpoints issue no CAE tokens on
-//     request, as in azidentity's ManagedIdentityCredential.
+//     with a claims challenge (CAE revocation, conditional access). It is
+//     passed on as identity.TokenOptions.Claims: identity bypasses its cache
+//     and, on hosts that cache tokens themselves and can replace one (Service
+//     Fabric; App Service with api-version 2025-03-30), sends xms_cc=cp1 and
+//     the SHA-256 of the rejected token so that the host issues a new one;
+//     elsewhere it is a forced refresh. The claims text itself goes nowhere:
+//     managed-identity endpoints take none.
+//   - EnableCAE: ignored; the client capability (xms_cc=cp1) is declared
+//     only on the request that replaces a rejected token, where the host
+//     supports it.
 //   - TenantID: ignored; a managed identity belongs to exactly one tenant and
 //     its endpoint takes no tenant parameter (azidentity ignores it too).
 package azcompat

@@ -2,13 +2,16 @@ package azcompat_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,5 +165,66 @@ func TestPipelineUnavailable(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "tok-") {
 		t.Errorf("error leaks a token: %v", err)
+	}
+}
+
+// cachingAppService is an App Service endpoint that caches its token, as the
+// real hosts do: only a 2025-03-30 request naming the current token's
+// SHA-256 with xms_cc=cp1 gets a new one.
+func cachingAppService(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	var mu sync.Mutex
+	var minted atomic.Int32
+	current := ""
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		q := r.URL.Query()
+		if r.Header.Get("X-IDENTITY-HEADER") != "hdr" {
+			http.Error(w, `{"statusCode":401,"message":"no header"}`, http.StatusUnauthorized)
+			return
+		}
+		sum := sha256.Sum256([]byte(current))
+		if current == "" || (q.Get("api-version") == "2025-03-30" && q.Get("xms_cc") == "cp1" && q.Get("token_sha256_to_refresh") == hex.EncodeToString(sum[:])) {
+			current = fmt.Sprintf("tok-%d", minted.Add(1))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":%q,"expires_on":"%d","resource":%q,"token_type":"Bearer"}`, current, time.Now().Add(time.Hour).Unix(), q.Get("resource"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &minted
+}
+
+// A claims challenge on a host that caches tokens: azcore asks again with
+// Claims, azcompat passes them on, identity names the rejected token to the
+// host, and the resource then sees a new token.
+func TestBearerPolicyClaimsChallengeOnCachingHost(t *testing.T) {
+	host, minted := cachingAppService(t)
+	var seen []string
+	arm := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		seen = append(seen, auth)
+		if auth == "Bearer tok-1" {
+			claims := base64.StdEncoding.EncodeToString([]byte(`{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`))
+			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/", error="insufficient_claims", claims="`+claims+`"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+	}))
+	defer arm.Close()
+	env := map[string]string{"IDENTITY_ENDPOINT": host.URL + "/msi/token", "IDENTITY_HEADER": "hdr"}
+	c, err := identity.New(identity.Options{Getenv: func(k string) string { return env[k] }, HTTPClient: testenv.LoopbackOnlyClient(nil), RetryBudget: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pl := newPipeline(azcompat.New(c), arm.Client())
+	req, _ := runtime.NewRequest(context.Background(), http.MethodGet, arm.URL+"/subscriptions")
+	resp, err := pl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || fmt.Sprint(seen) != "[Bearer tok-1 Bearer tok-2]" || minted.Load() != 2 {
+		t.Fatalf("status %d, resource saw %v, host minted %d", resp.StatusCode, seen, minted.Load())
 	}
 }

@@ -127,9 +127,10 @@ func entrySize(e *entry) int64 {
 
 // call is one upstream fetch; done is closed once tok/err are set.
 type call struct {
-	done chan struct{}
-	tok  Token
-	err  error
+	done     chan struct{}
+	tok      Token
+	err      error
+	revoking bool // asks the host to replace a token (revoke.go)
 }
 
 // cachedToken is a cached token with its usable-until time computed once,
@@ -307,7 +308,7 @@ func (c *Credential) wait(ctx context.Context, resource string, force bool) (Tok
 	cl := e.call
 	if cl == nil {
 		var err error
-		if cl, err = c.startFetch(e, resource, false); err != nil {
+		if cl, err = c.startFetch(e, resource, false, nil); err != nil {
 			e.mu.Unlock()
 			return Token{}, err
 		}
@@ -321,6 +322,52 @@ func (c *Credential) wait(ctx context.Context, resource string, force bool) (Tok
 	}
 }
 
+// replace gets a token to replace rejected (the cached token when ""),
+// asking the host to replace it (revoke.go). A token already replaced by
+// another caller is returned as is; a plain fetch in flight is waited for
+// first, since a host with its own cache would answer it with the rejected
+// token again.
+func (c *Credential) replace(ctx context.Context, resource, rejected string) (Token, error) {
+	e := c.entryFor(resource)
+	if rejected == "" {
+		if t := e.tok.Load(); t != nil {
+			rejected = t.AccessToken
+		}
+	}
+	rev := &revocation{}
+	if rejected != "" {
+		rev.rejectedSHA256 = tokenSHA256Hex(rejected)
+	}
+	var cl *call
+	// A plain fetch in flight is waited for (it may bring a new token), then
+	// ours runs; three rounds bound a run of background refreshes.
+	for round := 0; round < 3; round++ {
+		e.mu.Lock()
+		if t := e.tok.Load(); t != nil && rejected != "" && t.AccessToken != rejected && usable(t, c.clock.Now()) {
+			e.mu.Unlock()
+			return t.Token, nil
+		}
+		cl = e.call
+		if cl == nil {
+			var err error
+			if cl, err = c.startFetch(e, resource, false, rev); err != nil {
+				e.mu.Unlock()
+				return Token{}, err
+			}
+		}
+		e.mu.Unlock()
+		select {
+		case <-cl.done:
+		case <-ctx.Done():
+			return Token{}, fmt.Errorf("identity: gave up waiting for a %s token to replace a rejected one for %q: %w", c.src.info().Name, resource, ctx.Err())
+		}
+		if cl.revoking || cl.err != nil {
+			break
+		}
+	}
+	return cl.tok, cl.err
+}
+
 // refreshInBackground starts one refresh of a still-usable token unless one
 // is running or a recent failure asks to wait.
 func (c *Credential) refreshInBackground(e *entry, resource string, now time.Time) {
@@ -329,7 +376,7 @@ func (c *Credential) refreshInBackground(e *entry, resource string, now time.Tim
 	}
 	e.mu.Lock()
 	if e.call == nil && now.UnixNano() >= e.nextTry.Load() {
-		_, _ = c.startFetch(e, resource, true) // only fails when closed
+		_, _ = c.startFetch(e, resource, true, nil) // only fails when closed
 	}
 	e.mu.Unlock()
 }
@@ -337,7 +384,9 @@ func (c *Credential) refreshInBackground(e *entry, resource string, now time.Tim
 // startFetch launches the fetch goroutine. e.mu must be held. The fetch runs
 // on the credential's context (not any caller's), bounded by the retry
 // budget, and is stopped by Close.
-func (c *Credential) startFetch(e *entry, resource string, background bool) (*call, error) {
+//
+// rev, when not nil, makes it a revocation request (replace).
+func (c *Credential) startFetch(e *entry, resource string, background bool, rev *revocation) (*call, error) {
 	c.mu.Lock()
 	if c.closed.Load() {
 		c.mu.Unlock()
@@ -346,13 +395,13 @@ func (c *Credential) startFetch(e *entry, resource string, background bool) (*ca
 	c.wg.Add(1)
 	c.mu.Unlock()
 
-	cl := &call{done: make(chan struct{})}
+	cl := &call{done: make(chan struct{}), revoking: rev != nil}
 	e.call = cl
 	e.busy.Store(true)
 	go func() {
 		defer c.wg.Done()
 		ctx, cancel := context.WithTimeout(c.ctx, c.budget)
-		tok, err := c.acquire(ctx, resource)
+		tok, err := c.acquire(ctx, resource, rev)
 		cancel()
 		if err != nil && c.ctx.Err() != nil {
 			err = fmt.Errorf("%w (closed while fetching a token for %q)", errClosed, resource)

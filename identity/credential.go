@@ -70,7 +70,8 @@ type Options struct {
 
 	// Host forces a managed-identity host instead of detecting it: one of
 	// "imds", "appservice", "appservice2017", "cloudshell", "arc",
-	// "servicefabric", "azureml", "workload" (see Hosts and Detect). With a
+	// "servicefabric", "azureml", "workload", "containerapps" (see Hosts
+	// and Detect). With a
 	// non-IMDS host, Endpoint (when set) replaces the token URL from the
 	// environment (for workload: the authority host); the host's secrets
 	// still come from the environment.
@@ -113,9 +114,26 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 
 // TokenOptions adjusts one Token call.
 type TokenOptions struct {
-	// ForceRefresh skips the cache and replaces the cached token, e.g.
-	// after a resource rejected the token.
+	// ForceRefresh skips the cache and replaces the cached token. The host
+	// may still answer from its own cache: after a resource rejected the
+	// token, set Claims or RejectedToken instead.
 	ForceRefresh bool
+
+	// Claims is the claims challenge of a resource that rejected the token
+	// (WWW-Authenticate: Bearer … claims="…", as received). It is sent
+	// nowhere (managed-identity endpoints take no claims); non-empty, it
+	// means the token held was rejected, and the call replaces it: on hosts
+	// that can replace a token they cached (Service Fabric; App Service with
+	// api-version 2025-03-30) the request carries xms_cc=cp1 and the hex
+	// SHA-256 of the rejected token (token_sha256_to_refresh), elsewhere it
+	// is a forced refresh.
+	Claims string
+
+	// RejectedToken is the access token the resource rejected; it implies
+	// the same replacement as Claims. When it is no longer the cached token
+	// (another caller replaced it meanwhile) the cached token is returned
+	// without a request. Empty: the cached token is the rejected one.
+	RejectedToken string
 }
 
 // Credential acquires and caches managed-identity tokens for one identity.
@@ -237,6 +255,9 @@ func (c *Credential) TokenWithOptions(ctx context.Context, scopeOrResource strin
 	}
 	if c.closed.Load() {
 		return Token{}, errClosed
+	}
+	if o.Claims != "" || o.RejectedToken != "" {
+		return c.replace(ctx, resource, o.RejectedToken)
 	}
 	if !o.ForceRefresh {
 		if e != nil {

@@ -12,7 +12,8 @@ import (
 // SourceInfo.Host.
 const (
 	HostIMDS           = "imds"           // Azure VM, VM scale set, AKS node
-	HostAppService     = "appservice"     // App Service, Functions, Container Apps (2019-08-01)
+	HostAppService     = "appservice"     // App Service, Functions (2019-08-01)
+	HostContainerApps  = "containerapps"  // Container Apps: App Service's 2019-08-01 protocol
 	HostAppService2017 = "appservice2017" // App Service legacy protocol (2017-09-01)
 	HostCloudShell     = "cloudshell"     // Azure Cloud Shell
 	HostArc            = "arc"            // Azure Arc-enabled server (himds)
@@ -23,7 +24,7 @@ const (
 
 // Hosts lists every host name Options.Host accepts, in detection order.
 func Hosts() []string {
-	return []string{HostServiceFabric, HostAppService, HostAppService2017, HostAzureML, HostCloudShell, HostArc, HostWorkload, HostIMDS}
+	return []string{HostServiceFabric, HostContainerApps, HostAppService, HostAppService2017, HostAzureML, HostCloudShell, HostArc, HostWorkload, HostIMDS}
 }
 
 // Environment variables read by detection (protocols.md §2.1).
@@ -37,6 +38,11 @@ const (
 	envMLDefaultClient  = "DEFAULT_IDENTITY_CLIENT_ID"
 	envAppSiteName      = "APPSETTING_WEBSITE_SITE_NAME"
 	envSiteName         = "WEBSITE_SITE_NAME"
+	// Container Apps' built-in variables (Learn container-apps/environment-variables):
+	// an app has CONTAINER_APP_NAME, a job CONTAINER_APP_JOB_NAME.
+	envContainerAppName    = "CONTAINER_APP_NAME"
+	envContainerAppJobName = "CONTAINER_APP_JOB_NAME"
+	envIdentityAPIVersion  = "IDENTITY_API_VERSION"
 	// EnvArcKeyDir is azmsi's own variable naming the folder Arc key files
 	// must live in, the fallback for Options.ArcKeyDir (the emulator sets it
 	// so a laptop accepts the emulator's key folder).
@@ -47,6 +53,7 @@ const (
 var hostDisplayName = map[string]string{
 	HostIMDS:           "IMDS",
 	HostAppService:     "App Service",
+	HostContainerApps:  "Container Apps",
 	HostAppService2017: "App Service (2017-09-01)",
 	HostCloudShell:     "Cloud Shell",
 	HostArc:            "Azure Arc",
@@ -70,7 +77,9 @@ type Detection struct {
 // when non-empty) is MSAL Go's, refined for the 2017-09-01 protocol:
 //
 //  1. IDENTITY_ENDPOINT + IDENTITY_HEADER → Service Fabric when
-//     IDENTITY_SERVER_THUMBPRINT is also set, else App Service (2019-08-01);
+//     IDENTITY_SERVER_THUMBPRINT is also set, else Container Apps when
+//     CONTAINER_APP_NAME or CONTAINER_APP_JOB_NAME is set, else App Service
+//     (both speak 2019-08-01);
 //  2. else MSI_ENDPOINT → with MSI_SECRET: App Service (2017-09-01) when
 //     APPSETTING_WEBSITE_SITE_NAME or WEBSITE_SITE_NAME is set, else Azure ML;
 //     without MSI_SECRET: Cloud Shell;
@@ -79,7 +88,11 @@ type Detection struct {
 //  4. else AKS workload identity when AZURE_FEDERATED_TOKEN_FILE,
 //     AZURE_CLIENT_ID and AZURE_TENANT_ID are all set (as azure-identity for
 //     Python orders it);
-//  5. else IMDS.
+//  5. else IMDS (named "Container Apps (through IMDS)" when Container
+//     Apps' variables are there without IDENTITY_ENDPOINT: some
+//     environments set only IDENTITY_HEADER, IDENTITY_SERVER_THUMBPRINT and
+//     IDENTITY_API_VERSION and answer at the IMDS address, and every peer
+//     client then uses IMDS; unverified, protocols-2026 U23-4).
 func Detect(getenv func(string) string) Detection {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -102,6 +115,13 @@ func detect(getenv func(string) string, exists func(string) bool) Detection {
 	case set(envIdentityEndpoint) && set(envIdentityHeader) && set(envSFThumbprint):
 		return d(HostServiceFabric, "IDENTITY_ENDPOINT, IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT are set",
 			envIdentityEndpoint, envIdentityHeader, envSFThumbprint)
+	case set(envIdentityEndpoint) && set(envIdentityHeader) && (set(envContainerAppName) || set(envContainerAppJobName)):
+		marker := envContainerAppName
+		if !set(marker) {
+			marker = envContainerAppJobName
+		}
+		return d(HostContainerApps, "IDENTITY_ENDPOINT and IDENTITY_HEADER are set (no IDENTITY_SERVER_THUMBPRINT) and "+marker+" marks Container Apps",
+			envIdentityEndpoint, envIdentityHeader, marker)
 	case set(envIdentityEndpoint) && set(envIdentityHeader):
 		return d(HostAppService, "IDENTITY_ENDPOINT and IDENTITY_HEADER are set (no IDENTITY_SERVER_THUMBPRINT)",
 			envIdentityEndpoint, envIdentityHeader)
@@ -131,6 +151,17 @@ func detect(getenv func(string) string, exists func(string) bool) Detection {
 	if set(envFederatedTokenFile) && set(envClientID) && set(envTenantID) {
 		return d(HostWorkload, "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are set (AKS workload identity)",
 			envFederatedTokenFile, envClientID, envTenantID)
+	}
+	if set(envContainerAppName) || set(envContainerAppJobName) {
+		ev := []string{}
+		for _, v := range []string{envContainerAppName, envContainerAppJobName, envIdentityHeader, envSFThumbprint, envIdentityAPIVersion, envPodIdentityHost} {
+			if set(v) {
+				ev = append(ev, v)
+			}
+		}
+		det := d(HostIMDS, "Container Apps' variables are set without IDENTITY_ENDPOINT: its identity is served at the IMDS address, as every Azure SDK assumes", ev...)
+		det.Name = "Container Apps (through IMDS)"
+		return det
 	}
 	if set(envPodIdentityHost) {
 		return d(HostIMDS, "no managed-identity host variable is set; AZURE_POD_IDENTITY_AUTHORITY_HOST points at an IMDS", envPodIdentityHost)

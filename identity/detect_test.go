@@ -24,6 +24,9 @@ func TestDetectPrecedence(t *testing.T) {
 		{"pod identity host", map[string]string{"AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:8079"}, false, HostIMDS, []string{"AZURE_POD_IDENTITY_AUTHORITY_HOST"}},
 		{"app service", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec}, false, HostAppService, []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"}},
 		{"service fabric", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec, "IDENTITY_SERVER_THUMBPRINT": "ab"}, false, HostServiceFabric, []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT"}},
+		{"container apps", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec, "CONTAINER_APP_NAME": "app1"}, false, HostContainerApps, []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "CONTAINER_APP_NAME"}},
+		{"container apps job", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec, "CONTAINER_APP_JOB_NAME": "job1"}, false, HostContainerApps, []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "CONTAINER_APP_JOB_NAME"}},
+		{"service fabric beats container apps", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec, "IDENTITY_SERVER_THUMBPRINT": "ab", "CONTAINER_APP_NAME": "app1"}, false, HostServiceFabric, nil},
 		{"app service beats MSI_*", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec, "MSI_ENDPOINT": ep, "MSI_SECRET": sec}, false, HostAppService, nil},
 		{"app service beats arc", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": sec, "IMDS_ENDPOINT": "http://127.0.0.1:2"}, true, HostAppService, nil},
 		{"empty header does not count", map[string]string{"IDENTITY_ENDPOINT": ep, "IDENTITY_HEADER": " "}, false, HostIMDS, nil},
@@ -112,7 +115,8 @@ func TestNewHostErrors(t *testing.T) {
 		{"sf bad thumbprint", Options{Getenv: mapEnv(map[string]string{"IDENTITY_ENDPOINT": "https://127.0.0.1:1/t", "IDENTITY_HEADER": "x", "IDENTITY_SERVER_THUMBPRINT": "not-a-thumbprint"})}, "must be a SHA-1 certificate thumbprint"},
 		{"arc relative key dir", Options{Host: "arc", ArcKeyDir: "tokens", Getenv: mapEnv(nil)}, "must be an absolute path"},
 		{"cloud shell uami", Options{ID: ClientID(testCID), Getenv: mapEnv(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1:1/t"})}, "Cloud Shell cannot select an identity by client ID; it supports: system-assigned"},
-		{"sf uami", Options{ID: ObjectID(testOID), Getenv: mapEnv(map[string]string{"IDENTITY_ENDPOINT": "https://127.0.0.1:1/t", "IDENTITY_HEADER": "x", "IDENTITY_SERVER_THUMBPRINT": strings.Repeat("ab:", 19) + "ab"})}, "Service Fabric cannot select an identity by object ID; it supports: system-assigned"},
+		{"sf client id", Options{ID: ClientID(testCID), Getenv: mapEnv(map[string]string{"IDENTITY_ENDPOINT": "https://127.0.0.1:1/t", "IDENTITY_HEADER": "x", "IDENTITY_SERVER_THUMBPRINT": strings.Repeat("ab:", 19) + "ab"})}, "Service Fabric cannot select an identity by client ID; it supports: system-assigned, object ID"},
+		{"sf resource id", Options{ID: ResourceID(testMIID), Getenv: mapEnv(map[string]string{"IDENTITY_ENDPOINT": "https://127.0.0.1:1/t", "IDENTITY_HEADER": "x", "IDENTITY_SERVER_THUMBPRINT": strings.Repeat("ab:", 19) + "ab"})}, "Service Fabric cannot select an identity by resource ID; it supports: system-assigned, object ID"},
 		{"ml object id", Options{ID: ObjectID(testOID), Getenv: mapEnv(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1:1/t", "MSI_SECRET": "x"})}, "Azure ML cannot select an identity by object ID; it supports: system-assigned, client ID"},
 		{"legacy resource id", Options{ID: ResourceID(testMIID), Getenv: mapEnv(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1:1/t", "MSI_SECRET": "x", "WEBSITE_SITE_NAME": "s"})}, "App Service (2017-09-01) cannot select an identity by resource ID; it supports: system-assigned, client ID"},
 	}
@@ -142,4 +146,27 @@ func TestParseThumbprint(t *testing.T) {
 			t.Fatalf("parseThumbprint(%q) accepted", in)
 		}
 	}
+}
+
+// TestDetectContainerAppsThroughIMDS: the variant without IDENTITY_ENDPOINT
+// (thumbprint and IDENTITY_API_VERSION only) is IMDS, named Container Apps,
+// with the variables as evidence but never their values.
+func TestDetectContainerAppsThroughIMDS(t *testing.T) {
+	env := map[string]string{"CONTAINER_APP_NAME": "app1", "IDENTITY_HEADER": "hdr-CANARY-value", "IDENTITY_SERVER_THUMBPRINT": "AB12", "IDENTITY_API_VERSION": "2020-05-01"}
+	d := detect(mapEnv(env), func(string) bool { return false })
+	if d.Host != HostIMDS || d.Name != "Container Apps (through IMDS)" {
+		t.Fatalf("detection = %+v", d)
+	}
+	if got := strings.Join(d.Evidence, ","); got != "CONTAINER_APP_NAME,IDENTITY_HEADER,IDENTITY_SERVER_THUMBPRINT,IDENTITY_API_VERSION" {
+		t.Fatalf("evidence = %s", got)
+	}
+	if strings.Contains(d.Reason, "CANARY") || !strings.Contains(d.Reason, "IMDS") {
+		t.Fatalf("reason = %s", d.Reason)
+	}
+	// The credential then uses IMDS (its address, or the override).
+	c, err := New(Options{Getenv: mapEnv(env), Endpoint: "http://127.0.0.1:1"})
+	if err != nil || c.Source().Host != HostIMDS {
+		t.Fatalf("New: %v", err)
+	}
+	c.Close()
 }

@@ -23,7 +23,8 @@ import (
 
 // The fetch path: every request this package sends goes through here.
 //
-//	acquire              one token acquisition for a resource
+//	acquire              one token acquisition for a resource (a revocation request when asked)
+//	  fallBack           a versionFallback source's switch to an older api-version, then send again
 //	  send               the retry loop: build (the source's tokenRequest), roundTrip, the retryPolicy decides, wait
 //	  answerChallenge    a challenger's second round trip (Arc's 401 naming a key file), through send again
 //	  tokenFromExchange  the answer mapped to a token (parsed, expiry, echo and identity checked) or an error
@@ -48,13 +49,26 @@ type exchange struct {
 
 // acquire runs one token acquisition: request with retries, then mapping
 // and checks.
-func (c *Credential) acquire(ctx context.Context, resource string) (Token, error) {
+//
+// rev, when not nil, asks a revoker host to replace the token it cached.
+func (c *Credential) acquire(ctx context.Context, resource string, rev *revocation) (Token, error) {
 	build := func(ctx context.Context) (*http.Request, error) {
 		return c.src.tokenRequest(ctx, resource, c.id)
+	}
+	if r, ok := c.src.(revoker); ok && rev != nil {
+		build = func(ctx context.Context) (*http.Request, error) {
+			return r.revocationRequest(ctx, resource, c.id, rev.rejectedSHA256)
+		}
 	}
 	ex, err := c.send(ctx, build, c.src.retryPolicy())
 	if err != nil {
 		return Token{}, err
+	}
+	if fb, ok := c.src.(versionFallback); ok && !looksForeign(ex) && fb.fallBack(ex, c.id) {
+		c.log.Debug("identity: the host refused the api-version; asking again with the older one", "source", c.src.info().Name, "status", ex.status)
+		if ex, err = c.send(ctx, build, c.src.retryPolicy()); err != nil {
+			return Token{}, err
+		}
 	}
 	if ch, ok := c.src.(challenger); ok {
 		if ex, err = c.answerChallenge(ctx, ch, ex, build); err != nil {

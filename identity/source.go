@@ -32,7 +32,9 @@ import (
 //     secretHolder for every secret it sends, challenger for a second
 //     round trip, echoChecker to require the selector echoed, clientTuner
 //     for its own transport (a pinned certificate, a socket, a proxy: the
-//     default client uses no proxy), instanceSource for instance metadata.
+//     default client uses no proxy), instanceSource for instance metadata,
+//     revoker when the host can replace a token it cached (revoke.go),
+//     versionFallback when it tries a newer api-version first.
 //  6. Everything else is shared, in fetch.go, and must not be duplicated:
 //     the retry loop (with the source's retryPolicy, retry.go), reading and
 //     capping bodies, parsing the token (parseTokenResponse accepts IMDS's,
@@ -98,6 +100,22 @@ type clientTuner interface {
 	tune(base *http.Transport) (*http.Client, *http.Transport)
 }
 
+// revoker is implemented by hosts that replace a token they cached when
+// asked to (revoke.go): revocationRequest is tokenRequest with xms_cc and,
+// when known, the rejected token's hash. Hosts without it get a plain
+// tokenRequest for a forced refresh.
+type revoker interface {
+	revocationRequest(ctx context.Context, resource string, id ID, rejectedSHA256 string) (*http.Request, error)
+}
+
+// versionFallback is implemented by sources that try a newer api-version
+// first: fallBack looks at the final answer and, when the host refused the
+// version, switches the source to the older one (from then on) and
+// returns true; fetch.go then sends the request again.
+type versionFallback interface {
+	fallBack(ex *exchange, id ID) bool
+}
+
 // errorExplainer is implemented by sources whose error answers need their
 // own message (Entra's AADSTS codes); explain returns the whole text of
 // AuthError.Error, never a secret.
@@ -109,6 +127,7 @@ type errorExplainer interface {
 var sourceConstructors = map[string]func(hostEnv) (source, error){
 	HostIMDS:           newIMDSSource,
 	HostAppService:     newAppServiceSource,
+	HostContainerApps:  newAppServiceSource,
 	HostAppService2017: newMSI2017Source,
 	HostAzureML:        newMSI2017Source,
 	HostCloudShell:     newCloudShellSource,

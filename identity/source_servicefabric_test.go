@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestServiceFabric(t *testing.T) {
 			t.Fatalf("ExpiresOn = %v", tok.ExpiresOn)
 		}
 		q := got.URL.Query()
-		if q.Get("api-version") != "2019-07-01-preview" || q.Get("resource") != armRes || got.Header.Get("Secret") != "sf-secret-CANARY" || got.Header.Get("Accept") != "application/json" {
+		if q.Get("api-version") != "2020-05-01" || q.Has("principalId") || q.Has("xms_cc") || q.Get("resource") != armRes || got.Header.Get("Secret") != "sf-secret-CANARY" || got.Header.Get("Accept") != "application/json" {
 			t.Fatalf("request %v %v", q, got.Header)
 		}
 	}
@@ -154,3 +155,86 @@ func TestServiceFabricTransport(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// sfBody is a 2020-05-01 success body (the 2019-07-01-preview shape).
+func sfBody(tok string) string {
+	return fmt.Sprintf(`{"token_type":"Bearer","access_token":%q,"expires_on":%d,"resource":%q}`, tok, epoch0.Unix()+3600, armRes)
+}
+
+const sfVersionRefused = `{"error":{"code":"InvalidApiVersion","message":"The api-version '2020-05-01' is not supported.","correlationId":"c0"}}`
+
+func TestServiceFabricUserAssignedByObjectID(t *testing.T) {
+	var got atomic.Pointer[http.Request]
+	srv, thumb, _ := fakeSF(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		got.Store(r)
+		writeJSON(w, 200, sfBody(uamiJWT(nil)))
+	})
+	c := newHostCred(t, sfEnv(srv, thumb), Options{ID: ObjectID(testOID)})
+	if _, err := c.Token(context.Background(), armRes); err != nil {
+		t.Fatal(err)
+	}
+	q := got.Load().URL.Query()
+	if q.Get("api-version") != "2020-05-01" || q.Get("principalId") != "22222222-2222-2222-2222-222222222222" || len(q) != 3 {
+		t.Fatalf("query = %v", q)
+	}
+	// A token for another object ID is refused.
+	srv2, thumb2, _ := fakeSF(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeJSON(w, 200, sfBody(uamiJWT(map[string]any{"oid": "99999999-9999-9999-9999-999999999999"})))
+	})
+	c2 := newHostCred(t, sfEnv(srv2, thumb2), Options{ID: ObjectID(testOID)})
+	if _, err := c2.Token(context.Background(), armRes); err == nil || !strings.Contains(err.Error(), "different identity") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestServiceFabricVersionFallback: a host that refuses 2020-05-01 is asked
+// with 2019-07-01-preview, from then on; other refusals and user-assigned
+// identities do not fall back.
+func TestServiceFabricVersionFallback(t *testing.T) {
+	t.Run("system-assigned falls back and stays", func(t *testing.T) {
+		var versions []string
+		var mu sync.Mutex
+		srv, thumb, _ := fakeSF(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			v := r.URL.Query().Get("api-version")
+			mu.Lock()
+			versions = append(versions, v)
+			mu.Unlock()
+			if v == "2020-05-01" {
+				writeJSON(w, 400, sfVersionRefused)
+				return
+			}
+			writeJSON(w, 200, sfBody(fmt.Sprint("t", n)))
+		})
+		c := newHostCred(t, sfEnv(srv, thumb), Options{})
+		for i := 0; i < 2; i++ {
+			if _, err := c.TokenWithOptions(context.Background(), armRes, TokenOptions{ForceRefresh: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if got := strings.Join(versions, ","); got != "2020-05-01,2019-07-01-preview,2019-07-01-preview" {
+			t.Fatalf("versions = %s", got)
+		}
+	})
+	t.Run("user-assigned does not fall back", func(t *testing.T) {
+		srv, thumb, count := fakeSF(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			writeJSON(w, 400, sfVersionRefused)
+		})
+		c := newHostCred(t, sfEnv(srv, thumb), Options{ID: ObjectID(testOID)})
+		_, err := c.Token(context.Background(), armRes)
+		var ae *AuthError
+		if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Code != "InvalidApiVersion" || count.Load() != 1 {
+			t.Fatalf("err = %v after %d requests", err, count.Load())
+		}
+	})
+	t.Run("another 400 does not fall back", func(t *testing.T) {
+		srv, thumb, count := fakeSF(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			writeJSON(w, 400, `{"error":{"code":"BadRequest","message":"The resource is not valid."}}`)
+		})
+		c := newHostCred(t, sfEnv(srv, thumb), Options{})
+		if _, err := c.Token(context.Background(), armRes); err == nil || count.Load() != 1 {
+			t.Fatalf("err = %v after %d requests", err, count.Load())
+		}
+	})
+}

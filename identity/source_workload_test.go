@@ -179,7 +179,7 @@ func TestWorkloadDetectionPrecedence(t *testing.T) {
 	if d := detect(mapEnv(map[string]string{"AZURE_FEDERATED_TOKEN_FILE": " ", "AZURE_CLIENT_ID": wiClient, "AZURE_TENANT_ID": wiTenant}), func(string) bool { return false }); d.Host != "imds" {
 		t.Errorf("blank token file: %s", d.Host)
 	}
-	if got := strings.Join(Hosts(), ","); got != "servicefabric,appservice,appservice2017,azureml,cloudshell,arc,workload,imds" {
+	if got := strings.Join(Hosts(), ","); got != "servicefabric,containerapps,appservice,appservice2017,azureml,cloudshell,arc,workload,imds" {
 		t.Errorf("Hosts() = %s", got)
 	}
 }
