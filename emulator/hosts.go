@@ -20,6 +20,7 @@ const (
 	HostArc            = hosts.Arc
 	HostServiceFabric  = hosts.ServiceFabric
 	HostAzureML        = hosts.AzureML
+	HostContainerApps  = hosts.ContainerApps
 )
 
 // HostNames lists the names Options.Hosts accepts.

@@ -79,7 +79,8 @@ func TestEveryHostEveryIDKind(t *testing.T) {
 		emulator.HostAppService2017: {"system-assigned", "client ID"},
 		emulator.HostAzureML:        {"system-assigned", "client ID"},
 		emulator.HostCloudShell:     {"system-assigned"},
-		emulator.HostServiceFabric:  {"system-assigned"},
+		emulator.HostServiceFabric:  {"system-assigned", "object ID"},
+		emulator.HostContainerApps:  {"system-assigned", "client ID", "object ID", "resource ID"},
 		// Workload identity: "system-assigned" (no selector) means the
 		// identity in AZURE_CLIENT_ID, app-contributor.
 		emulator.HostWorkload: {"system-assigned", "client ID"},

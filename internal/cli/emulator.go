@@ -69,7 +69,7 @@ Port 0 picks a free port. The emulator mints tokens for anyone who asks, so
 it refuses non-loopback addresses unless --allow-non-loopback.
 
 --host also serves other managed-identity hosts (App Service, Cloud Shell,
-Azure Arc, Service Fabric, Azure ML), each on its own loopback port; the
+Azure Arc, Service Fabric, Azure ML, Container Apps), each on its own loopback port; the
 environment then carries the variables that make a client detect the first
 one listed (IDENTITY_ENDPOINT, IDENTITY_HEADER, MSI_ENDPOINT, MSI_SECRET,
 IMDS_ENDPOINT, IDENTITY_SERVER_THUMBPRINT, AZMSI_ARC_KEY_DIR, …), including
@@ -84,7 +84,7 @@ the next N requests only), retryafter=DURATION. See docs/workload-identity.md.
 
 --faults injects failures, reproducibly from seed=N, per endpoint family
 (imds, appservice, appservice2017, cloudshell, arc, servicefabric, azureml,
-workload, arm): comma-separated FAMILY:KIND=VALUE items where KIND is
+workload, containerapps, arm): comma-separated FAMILY:KIND=VALUE items where KIND is
   400-599     answer with this status at this rate (0..1); 429/503 carry Retry-After
   reset       reset the connection (TCP RST) at this rate
   truncate    cut the body off half way at this rate

@@ -62,7 +62,7 @@ type FamilyFaults struct {
 
 // Families are the endpoint families a spec may name: "imds", the other
 // identity hosts, and "arm".
-var Families = []string{"imds", "appservice", "appservice2017", "cloudshell", "arc", "servicefabric", "azureml", "workload", "arm"}
+var Families = []string{"imds", "appservice", "appservice2017", "cloudshell", "arc", "servicefabric", "azureml", "workload", "containerapps", "arm"}
 
 // faultKinds, in the order a request's random draw walks the rates.
 const faultKindsHelp = "a status 400-599, 410window, latency, reset, truncate, html, wrongid, down or retryafter"

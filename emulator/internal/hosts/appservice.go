@@ -5,9 +5,16 @@ import (
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/imds"
+	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
-const appServiceAPIVersion = "2019-08-01"
+const (
+	appServiceAPIVersion = "2019-08-01"
+	// appServiceRevocationAPIVersion adds the revocation parameters
+	// (protocols-2026 §23.3; whether App Service serves it is unverified,
+	// U23-2). Container Apps serves 2019-08-01 only.
+	appServiceRevocationAPIVersion = "2025-03-30"
+)
 
 // appServiceError is App Service's error body (protocols.md §5.1).
 type appServiceError struct {
@@ -33,8 +40,9 @@ type appServiceToken struct {
 	ClientID    string `json:"client_id"`
 }
 
-// appServiceHandler serves GET /msi/token?api-version=2019-08-01 with
-// X-IDENTITY-HEADER. Checks, in order: path, method, header (missing or
+// appServiceHandler serves GET /msi/token?api-version=2019-08-01 (App
+// Service also 2025-03-30, with the revocation parameters) with
+// X-IDENTITY-HEADER; Container Apps uses it too. Checks, in order: path, method, header (missing or
 // wrong → 401; the real status is unverified, protocols.md §16.3),
 // api-version, resource, at most one of client_id / principal_id (alias
 // object_id) / mi_res_id. An unknown identity, or several user-assigned
@@ -42,6 +50,9 @@ type appServiceToken struct {
 // proper Managed Identity.".
 func (s *Set) appServiceHandler(he *Endpoint) http.Handler {
 	rules := &secretHost{path: appServiceTokenPath, header: "X-IDENTITY-HEADER", apiVersion: appServiceAPIVersion}
+	if he.Name == AppService {
+		rules.alsoServes = []string{appServiceRevocationAPIVersion}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, resource, f := s.checkToken(r, w, he, rules)
 		if f != nil {
@@ -59,7 +70,11 @@ func (s *Set) appServiceHandler(he *Endpoint) http.Handler {
 		case "mi_res_id":
 			sel = "msi_res_id"
 		}
-		id, tok, status, _ := s.tokens.Issue(sel, val, resource, false)
+		var opts tokens.IssueOptions
+		if q.Get("api-version") == appServiceRevocationAPIVersion {
+			opts = revocationOptions(q)
+		}
+		id, tok, status, _ := s.tokens.IssueWith(sel, val, resource, opts)
 		if id == nil {
 			if status == http.StatusInternalServerError {
 				writeAppServiceError(w, status, "An error occurred")

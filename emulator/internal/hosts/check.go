@@ -3,6 +3,7 @@ package hosts
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
@@ -36,9 +37,10 @@ var tokenCheckStatus = [...]int{
 // secretHost is one host's request rules.
 type secretHost struct {
 	path       string
-	foldPath   bool   // match the path case-insensitively (docs spell /MSI/token)
-	header     string // the secret header, as the docs spell it
-	apiVersion string
+	foldPath   bool     // match the path case-insensitively (docs spell /MSI/token)
+	header     string   // the secret header, as the docs spell it
+	apiVersion string   // the version named in errors (the one clients should send)
+	alsoServes []string // other accepted api-versions
 	refused    []string // selector parameters the host does not take
 	refusedWhy string   // the message for a refused selector (the parameter is appended)
 }
@@ -77,8 +79,8 @@ func (s *Set) checkToken(r *http.Request, w http.ResponseWriter, he *Endpoint, h
 	if bad != "" {
 		return fail(checkQuery, bad)
 	}
-	if v := q.Get("api-version"); v != h.apiVersion {
-		return fail(checkVersion, "api-version '"+httpx.Clip(v)+"' is not supported; use "+h.apiVersion)
+	if v := q.Get("api-version"); v != h.apiVersion && !slices.Contains(h.alsoServes, v) {
+		return fail(checkVersion, "api-version '"+httpx.Clip(v)+"' is not supported; use "+strings.Join(append([]string{h.apiVersion}, h.alsoServes...), " or "))
 	}
 	resource = q.Get("resource")
 	if strings.TrimSpace(resource) == "" {

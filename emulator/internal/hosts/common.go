@@ -36,13 +36,14 @@ const (
 	Arc            = "arc"
 	ServiceFabric  = "servicefabric"
 	AzureML        = "azureml"
+	ContainerApps  = "containerapps" // App Service's 2019-08-01 protocol with Container Apps' variables
 	// Workload (AKS workload identity) is served by package emulator with
 	// package entra, not by this Set.
 	Workload = "workload"
 )
 
 // Names lists the names Options.Hosts accepts.
-var Names = []string{IMDS, AppService, AppService2017, CloudShell, Arc, ServiceFabric, AzureML, Workload}
+var Names = []string{IMDS, AppService, AppService2017, CloudShell, Arc, ServiceFabric, AzureML, Workload, ContainerApps}
 
 // Token paths of the emulated hosts (the real ones' usual paths).
 const (
@@ -128,7 +129,7 @@ func (s *Set) Add(name, addr string) (http.Handler, *tls.Config, error) {
 	var h http.Handler
 	var tc *tls.Config
 	switch name {
-	case AppService:
+	case AppService, ContainerApps:
 		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, httpx.RandomSecret()
 		h = s.appServiceHandler(he)
 	case AppService2017, AzureML:
@@ -202,6 +203,11 @@ func (s *Set) Env(name string) [][2]string {
 	switch name {
 	case AppService:
 		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IDENTITY_HEADER", h.Secret}}
+	case ContainerApps:
+		// Container Apps' built-in variables (Learn
+		// container-apps/environment-variables) tell it from App Service.
+		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IDENTITY_HEADER", h.Secret},
+			{"CONTAINER_APP_NAME", "azmsi-emulator"}, {"CONTAINER_APP_REVISION", "azmsi-emulator--0000001"}}
 	case AppService2017:
 		return [][2]string{{"MSI_ENDPOINT", h.TokenURL}, {"MSI_SECRET", h.Secret}, {"APPSETTING_WEBSITE_SITE_NAME", "azmsi-emulator"}}
 	case AzureML:
@@ -216,7 +222,7 @@ func (s *Set) Env(name string) [][2]string {
 		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IMDS_ENDPOINT", h.BaseURL}, {"AZMSI_ARC_KEY_DIR", s.arc.dir}}
 	case ServiceFabric:
 		return [][2]string{{"IDENTITY_ENDPOINT", h.TokenURL}, {"IDENTITY_HEADER", h.Secret},
-			{"IDENTITY_SERVER_THUMBPRINT", h.Thumbprint}, {"IDENTITY_API_VERSION", sfAPIVersion}}
+			{"IDENTITY_SERVER_THUMBPRINT", h.Thumbprint}, {"IDENTITY_API_VERSION", sfOldAPIVersion}}
 	}
 	return nil
 }

@@ -36,6 +36,16 @@ func TestSetAddAndEnv(t *testing.T) {
 	if sf := s.Get(ServiceFabric); sf == nil || !strings.HasPrefix(sf.TokenURL, "https://") || len(sf.Thumbprint) != 40 {
 		t.Errorf("service fabric %+v", sf)
 	}
+	if _, _, err := s.Add(ContainerApps, "127.0.0.1:2"); err != nil {
+		t.Fatal(err)
+	}
+	ca := s.Env(ContainerApps)
+	if len(ca) != 4 || ca[0] != [2]string{"IDENTITY_ENDPOINT", "http://127.0.0.1:2/msi/token"} || ca[2] != [2]string{"CONTAINER_APP_NAME", "azmsi-emulator"} {
+		t.Errorf("containerapps env %v", ca)
+	}
+	if sf := s.Env(ServiceFabric); sf[3] != [2]string{"IDENTITY_API_VERSION", "2019-07-01-preview"} {
+		t.Errorf("servicefabric env %v", sf)
+	}
 	if s.Env(CloudShell) != nil || s.ArcKeyDir() == "" {
 		t.Error("a host not added has no env; Arc has a key folder")
 	}

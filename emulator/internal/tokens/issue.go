@@ -1,6 +1,8 @@
 package tokens
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 
@@ -14,18 +16,39 @@ import (
 // ("identity not found", "several identities", or a signing failure as
 // 500).
 func (a *Authority) Issue(selName, selValue, resource string, bypassCache bool) (id *config.Identity, tok Minted, status int, desc string) {
+	return a.IssueWith(selName, selValue, resource, IssueOptions{BypassCache: bypassCache})
+}
+
+// IssueOptions adjusts IssueWith.
+type IssueOptions struct {
+	BypassCache bool
+	// ReplaceSHA256 is a host's token_sha256_to_refresh (protocols-2026
+	// §23.2): the cached token is replaced by a new one only when this is
+	// the lower-case hex SHA-256 of that token; otherwise it is served as
+	// usual (a host never bypasses its cache without the hash).
+	ReplaceSHA256 string
+	// CP1 (xms_cc contained cp1) adds the claim xms_cc: ["cp1"] to a token
+	// minted for this request.
+	CP1 bool
+}
+
+// IssueWith is Issue with options.
+func (a *Authority) IssueWith(selName, selValue, resource string, o IssueOptions) (id *config.Identity, tok Minted, status int, desc string) {
 	cfg := a.config()
 	id, status, desc = Select(cfg, selName, selValue)
 	if id == nil {
 		return nil, Minted{}, status, desc
 	}
 	cached := false
-	if !bypassCache {
+	if !o.BypassCache {
 		tok, cached = a.tokens.get(id.ObjectID, resource, a.now())
+		if cached && o.ReplaceSHA256 != "" && strings.EqualFold(o.ReplaceSHA256, SHA256Hex(tok.Raw)) {
+			cached = false
+		}
 	}
 	if !cached {
 		var err error
-		if tok, err = a.Mint(cfg, id, resource); err != nil {
+		if tok, err = a.mint(cfg, id, resource, o.CP1); err != nil {
 			a.logger.Error("minting a token failed", "identity", id.Name, "err", err)
 			return nil, Minted{}, http.StatusInternalServerError, "The emulator could not sign a token"
 		}
@@ -33,6 +56,13 @@ func (a *Authority) Issue(selName, selValue, resource string, bypassCache bool) 
 	}
 	a.stats.TokenServed(id.Name, resource)
 	return id, tok, 0, ""
+}
+
+// SHA256Hex is the token_sha256_to_refresh of a token: SHA-256 of its
+// bytes, lower-case hex.
+func SHA256Hex(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
 }
 
 // ExpiresIn is the whole seconds tok has left.

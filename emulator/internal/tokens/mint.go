@@ -21,6 +21,12 @@ type Minted struct {
 // Mint signs a token for id and resource following the recipe of
 // protocols.md §11.
 func (a *Authority) Mint(cfg *config.Config, id *config.Identity, resource string) (Minted, error) {
+	return a.mint(cfg, id, resource, false)
+}
+
+// mint is Mint; cp1 adds xms_cc: ["cp1"] (a client that declared it can
+// answer claims challenges, protocols-2026 §23.2).
+func (a *Authority) mint(cfg *config.Config, id *config.Identity, resource string, cp1 bool) (Minted, error) {
 	now := a.now().Truncate(time.Second)
 	exp := now.Add(a.lifetime)
 	iss := "https://sts.windows.net/" + cfg.TenantID + "/"
@@ -49,6 +55,9 @@ func (a *Authority) Mint(cfg *config.Config, id *config.Identity, resource strin
 		"uti":       base64.RawURLEncoding.EncodeToString(uti),
 		"ver":       "1.0",
 		"xms_mirid": mirid,
+	}
+	if cp1 {
+		claims["xms_cc"] = []string{"cp1"}
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = a.keys.kid
