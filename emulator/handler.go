@@ -11,7 +11,8 @@ import "net/http"
 // window (there is no listener to take down). Requests arrive without TLS,
 // so ARM's nextLink and Location URLs use http://; the other hosts are
 // served only on their listeners, where their paths do not collide with
-// IMDS's.
+// IMDS's. The listeners' refusal of browsers (Host and Origin checks) is
+// not applied: without a socket no page can reach the handler.
 func (s *Server) Handler() http.Handler {
 	imdsH := s.faults.Wrap("imds", s.imdsHandler())
 	armH := s.faults.Wrap("arm", s.armHandler())

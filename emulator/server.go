@@ -368,7 +368,7 @@ func (s *Server) serveFamily(family string, ln net.Listener, h http.Handler, tc 
 	if tc != nil {
 		gated = tls.NewListener(gated, tc)
 	}
-	s.serve(gated, httpx.WithLogging(s.logger, family, s.faults.Wrap(family, h)), tc)
+	s.serve(gated, httpx.WithLogging(s.logger, family, s.refuseBrowsers(s.faults.Wrap(family, h))), tc)
 }
 
 // serve runs an http.Server on ln in a goroutine owned by s (Close waits for it).
