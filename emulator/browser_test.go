@@ -1,12 +1,9 @@
 package emulator
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 // A web page cannot reach the emulator: not through DNS rebinding (a Host
@@ -17,25 +14,14 @@ func TestBrowserAndRebindingRefused(t *testing.T) {
 	imdsHost := strings.TrimPrefix(s.IMDSEndpoint(), "http://")
 	armHost := strings.TrimPrefix(s.ARMEndpoint(), "https://")
 	_, port, _ := strings.Cut(imdsHost, ":")
-	c := testenv.LoopbackOnlyClient(s.CACertPEM())
-	defer c.CloseIdleConnections()
 	send := func(method, url, host string, hdr map[string]string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Host = host
+		h := map[string]string{"Host": host}
 		for k, v := range hdr {
-			req.Header.Set(k, v)
+			h[k] = v
 		}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := doRequest(t, s, method, url, h, "")
+		return r.status, string(r.body)
 	}
 	token := s.IMDSEndpoint() + "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + armRes
 	reset := s.IMDSEndpoint() + "/_emulator/reset"

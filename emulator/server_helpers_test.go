@@ -46,7 +46,8 @@ func (r idResponse) json(t *testing.T) map[string]any {
 }
 
 // doRequest sends method to url (base + rawPath, the path/query sent
-// verbatim) with headers, over a loopback-only client trusting s's CA.
+// verbatim) with headers ("Host" sets the Host header), over a
+// loopback-only client trusting s's CA.
 func doRequest(t *testing.T, s *Server, method, url string, headers map[string]string, body string) idResponse {
 	t.Helper()
 	var rd io.Reader
@@ -58,6 +59,10 @@ func doRequest(t *testing.T, s *Server, method, url string, headers map[string]s
 		t.Fatalf("NewRequest %s: %v", url, err)
 	}
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v // the connection still goes to url's address
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	c := testenv.LoopbackOnlyClient(s.CACertPEM())
