@@ -18,7 +18,9 @@ func BenchmarkTokenExchange(b *testing.B) {
 	}
 	app := App{ClientID: clientID, FederatedCredentials: []FederatedCredential{{Issuer: issuerURL, Subject: workloadSA.Subject(), Audiences: []string{TokenExchangeAudience}}}}
 	ep, err := NewEndpoint(EndpointOptions{TenantID: tenantID, Apps: func(string) (App, bool) { return app, true }, Keys: iss.PublicKey,
-		Mint: func(App, string) (AccessToken, error) { return AccessToken{Raw: "t", ExpiresAt: time.Now().Add(time.Hour)}, nil }})
+		Mint: func(App, string) (AccessToken, error) {
+			return AccessToken{Raw: "t", ExpiresAt: time.Now().Add(time.Hour)}, nil
+		}})
 	if err != nil {
 		b.Fatal(err)
 	}
