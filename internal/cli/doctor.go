@@ -98,6 +98,7 @@ type doctorReport struct {
 	Endpoint  doctorEndpoint `json:"endpoint"`
 	Token     doctorToken    `json:"token"`
 	Workload  *workloadDiag  `json:"workload,omitempty"` // AKS workload identity only
+	Broker    *brokerChoice  `json:"broker,omitempty"`   // when a broker serves the tokens, or AZMSI_BROKER names one
 	NextSteps []string       `json:"nextSteps"`
 }
 
@@ -159,7 +160,10 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 		code = ExitUsage
 	} else {
 		src := cred.Source()
-		if src.Host != det.Host {
+		if bc := f.brokerChoice; bc.Endpoint != "" || bc.From != "" || strings.Contains(bc.Why, "AZMSI_BROKER") {
+			rep.Broker = &bc
+		}
+		if src.Host != det.Host && f.brokerChoice.Endpoint == "" {
 			// --endpoint (or Options) overrode detection.
 			rep.Evidence = []string{"--endpoint"}
 		}
@@ -216,6 +220,17 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 // is an *http.Transport, so a loopback-only test client stays loopback-only.
 func probeEndpoint(ctx context.Context, f *Factory, endpoint string) doctorEndpoint {
 	out := doctorEndpoint{URL: endpoint}
+	if path, ok := strings.CutPrefix(endpoint, "unix://"); ok {
+		start := time.Now()
+		c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, "unix", path)
+		if err != nil {
+			out.Error = err.Error()
+			return out
+		}
+		_ = c.Close()
+		out.Reachable, out.Latency = true, roundDuration(time.Since(start))
+		return out
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
 		out.Error = "not a URL"
@@ -331,6 +346,13 @@ func writeDoctorText(w io.Writer, r doctorReport) {
 	p("Evidence:   %s\n", ev)
 	p("Reason:     %s\n", r.Reason)
 	p("Identity:   %s\n", r.Identity)
+	if b := r.Broker; b != nil {
+		if b.Endpoint != "" {
+			p("Broker:     %s (%s): tokens come from this broker's cache\n", b.Endpoint, b.From)
+		} else {
+			p("Broker:     none used: %s (%s)\n", b.Why, b.Tried)
+		}
+	}
 	p("\nEnvironment:\n")
 	for _, v := range r.Variables {
 		state := "unset"
@@ -348,7 +370,11 @@ func writeDoctorText(w io.Writer, r doctorReport) {
 	if r.Endpoint.URL != "" {
 		p("\nEndpoint:   %s\n", r.Endpoint.URL)
 		if r.Endpoint.Reachable {
-			p("  reachable (TCP connect in %s)\n", r.Endpoint.Latency)
+			kind := "TCP connect"
+			if strings.HasPrefix(r.Endpoint.URL, "unix://") {
+				kind = "socket connect"
+			}
+			p("  reachable (%s in %s)\n", kind, r.Endpoint.Latency)
 		} else {
 			p("  NOT reachable: %s\n", r.Endpoint.Error)
 		}

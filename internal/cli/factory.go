@@ -36,8 +36,17 @@ type Factory struct {
 	// ARM operation in `rest --wait` (tests).
 	PollInterval time.Duration
 
-	debug bool
-	cf    clientFlags
+	// BrokerSocket is where a token broker is looked for when AZMSI_BROKER
+	// is not set ("" → DefaultBrokerSocket; tests point it elsewhere).
+	BrokerSocket string
+
+	debug    bool
+	noBroker bool
+	cf       clientFlags
+
+	brokerChoice brokerChoice
+	brokerChosen bool
+	hostCred     *identity.Credential // the host's own, for instance metadata when a broker serves tokens
 
 	cred *identity.Credential
 	armc *arm.Client
@@ -94,13 +103,32 @@ func (f *Factory) Credential() (*identity.Credential, error) {
 	if f.cred != nil {
 		return f.cred, nil
 	}
+	bc, err := f.chooseBroker()
+	if err != nil {
+		return nil, err
+	}
+	endpoint := f.cf.endpoint
+	if bc.Endpoint != "" {
+		endpoint = bc.Endpoint
+	}
+	c, err := f.newCredential(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	f.cred = c
+	return c, nil
+}
+
+// newCredential builds the credential of the chosen identity for endpoint
+// ("" → the host's, detected).
+func (f *Factory) newCredential(endpoint string) (*identity.Credential, error) {
 	id, err := f.IdentityID()
 	if err != nil {
 		return nil, err
 	}
 	c, err := identity.New(identity.Options{
 		ID:         id,
-		Endpoint:   f.cf.endpoint,
+		Endpoint:   endpoint,
 		HTTPClient: f.HTTPClient,
 		Logger:     f.Logger(),
 		Getenv:     f.getenv,
@@ -109,7 +137,6 @@ func (f *Factory) Credential() (*identity.Credential, error) {
 		// New does no network I/O: whatever it refuses is configuration.
 		return nil, asFlagError(err)
 	}
-	f.cred = c
 	return c, nil
 }
 
@@ -182,6 +209,9 @@ func (f *Factory) Close() {
 	if f.cred != nil {
 		_ = f.cred.Close()
 	}
+	if f.hostCred != nil {
+		_ = f.hostCred.Close()
+	}
 }
 
 func (f *Factory) instanceTimeout() time.Duration {
@@ -197,6 +227,15 @@ func (f *Factory) instance(ctx context.Context) (identity.Instance, bool, error)
 	cred, err := f.Credential()
 	if err != nil {
 		return identity.Instance{}, false, err
+	}
+	if f.brokerChoice.Endpoint != "" {
+		// A broker serves tokens only: the instance metadata is the host's.
+		if f.hostCred == nil {
+			if f.hostCred, err = f.newCredential(f.cf.endpoint); err != nil {
+				return identity.Instance{}, false, err
+			}
+		}
+		cred = f.hostCred
 	}
 	if !isIMDSLike(cred.Source()) {
 		return identity.Instance{}, false, nil

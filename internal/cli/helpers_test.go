@@ -31,6 +31,9 @@ type testEnv struct {
 	srv       *emulator.Server
 	env       map[string]string
 	transport http.RoundTripper // nil → loopback-only client trusting the CA
+	// brokerSocket is the Factory's default broker socket; "" → a path
+	// where nothing listens, so no test depends on the machine's broker.
+	brokerSocket string
 }
 
 func startEmulator(t *testing.T, o emulator.Options) *testEnv {
@@ -81,6 +84,10 @@ func (e *testEnv) runStdin(t *testing.T, stdin string, args ...string) result {
 	f.Getenv = func(k string) string { return env[k] }
 	f.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	f.HTTPClient = hc
+	f.BrokerSocket = filepath.Join(os.TempDir(), "azmsi-test-no-broker.sock")
+	if e != nil && e.brokerSocket != "" {
+		f.BrokerSocket = e.brokerSocket
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	code := Execute(ctx, f, args)

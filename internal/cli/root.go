@@ -127,6 +127,7 @@ Start here, no Azure needed:
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err: err} })
 	root.PersistentFlags().BoolVar(&f.debug, "debug", false, "print a redacted HTTP trace on stderr")
+	root.PersistentFlags().BoolVar(&f.noBroker, "no-broker", false, "get tokens from the host's endpoint even when a token broker listens ($AZMSI_BROKER, else "+DefaultBrokerSocket+")")
 	root.CompletionOptions.DisableDefaultCmd = true
 
 	root.AddCommand(
@@ -153,6 +154,8 @@ const envHelp = `  AZURE_CLIENT_ID                    client ID of the user-assi
   AZURE_POD_IDENTITY_AUTHORITY_HOST  identity endpoint base URL (the emulator's IMDS)
   AZMSI_ARM_ENDPOINT                 ARM base URL (the emulator's ARM)
   AZMSI_KEYVAULT_DNS_SUFFIX          vault host suffix for --vault NAME (the emulator's: .vault.localhost:PORT)
+  AZMSI_BROKER                       token broker to get tokens from (unix:///path or http://127.0.0.1:PORT;
+                                     off: none); default: ` + DefaultBrokerSocket + ` when a broker listens there
   AZURE_SUBSCRIPTION_ID              subscription used when --subscription is not given
   SSL_CERT_FILE                      extra CA certificates (the emulator's CA)
 `
