@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/azmsi/azmsi/internal/testenv"
 )
 
 const (
@@ -142,5 +145,28 @@ func TestKeyVaultStateSurvivesRestart(t *testing.T) {
 	mustKV(t, r, 200)
 	if !bytes.Contains(r.body, []byte(`"value":"kept"`)) {
 		t.Errorf("after restart: %s", r.body)
+	}
+}
+
+// TestKeyVaultValuesNeverLogged: the emulator's request log (at debug)
+// never holds a secret value, whatever the request.
+func TestKeyVaultValuesNeverLogged(t *testing.T) {
+	const canary = "CANARY-emulator-log-4d2f"
+	var logs testenv.SyncBuffer
+	e := startARM(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	policy := `{"tenantId":"` + defaultTID + `","sku":{"family":"A","name":"standard"},"enableRbacAuthorization":false,` +
+		`"accessPolicies":[{"tenantId":"` + defaultTID + `","objectId":"` + sysObjectID + `","permissions":{"secrets":["get","set","list"]}}]}`
+	createVault(t, e, "kv1", policy)
+	tok := e.tokenFor("vm-system", "https://vault.azure.net")
+	url := e.s.VaultURL("kv1") + "secrets/db-password" + kvAPI
+	mustKV(t, kvDo(t, e.s, "PUT", url, tok, `{"value":"`+canary+`"}`), 200)
+	mustKV(t, kvDo(t, e.s, "GET", url, tok, ""), 200)
+	for _, body := range []string{`{"value":"` + canary + `"`, `{"value":"` + canary + strings.Repeat("x", 26000) + `"}`} {
+		kvDo(t, e.s, "PUT", url, tok, body)
+		kvDo(t, e.s, "PUT", url, e.tokenFor("app-reader", "https://vault.azure.net"), body)
+		kvDo(t, e.s, "PUT", url, "", body)
+	}
+	if out := logs.String(); strings.Contains(out, canary) || !strings.Contains(out, "keyvault request") {
+		t.Errorf("logs hold the value, or no data-plane request was logged:\n%s", out)
 	}
 }
