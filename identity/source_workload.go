@@ -307,3 +307,21 @@ func aadsts(desc string) string {
 	}
 	return rest[:n]
 }
+
+// checkEcho: the token must be for the client ID exchanged for, also when
+// it came from AZURE_CLIENT_ID (the shared identity check covers only an
+// Options.ID). appid (v1) or azp (v2) is compared when present.
+func (s *workloadSource) checkEcho(_ ID, r tokenResponse) error {
+	c, err := ParseClaims(r.AccessToken)
+	if err != nil {
+		return nil // not a JWT: nothing to compare (an Options.ID is still checked by checkIdentity)
+	}
+	got := c.AppID
+	if got == "" {
+		got, _ = c.Raw["azp"].(string)
+	}
+	if got != "" && !strings.EqualFold(got, s.clientID) {
+		return fmt.Errorf("identity: Entra ID at %s returned a token for a different identity: asked client ID %s (from %s), got %s", s.authority, s.clientID, s.clientFrom, sanitize(got, 80))
+	}
+	return nil
+}

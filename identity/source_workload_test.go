@@ -568,3 +568,24 @@ func TestWorkloadSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("the outputs lack the errors they should carry:\n%s", all)
 	}
 }
+
+func TestWorkloadTokenForAnotherIdentityRefused(t *testing.T) {
+	for _, claim := range []string{"appid", "azp"} {
+		f := newFakeEntra(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			writeJSON(w, 200, entraOK(makeJWT(map[string]any{claim: testCID, "exp": epoch0.Add(time.Hour).Unix()}), 3600, 0))
+		})
+		p := newWIPod(t, f.URL)
+		_, err := p.cred(f, newFakeClock(true), Options{}).Token(context.Background(), armRes)
+		if err == nil || !strings.Contains(err.Error(), "different identity: asked client ID "+wiClient+" (from AZURE_CLIENT_ID), got "+testCID) {
+			t.Errorf("%s of another identity: %v", claim, err)
+		}
+	}
+	// The identity asked for is accepted.
+	f := newFakeEntra(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeJSON(w, 200, entraOK(makeJWT(map[string]any{"appid": wiClient}), 3600, 0))
+	})
+	p := newWIPod(t, f.URL)
+	if _, err := p.cred(f, newFakeClock(true), Options{}).Token(context.Background(), armRes); err != nil {
+		t.Errorf("own identity: %v", err)
+	}
+}
