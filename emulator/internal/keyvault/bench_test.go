@@ -9,7 +9,7 @@ import (
 // (routing, auth decision, lookup, encoding), without TLS or the token's
 // signature check.
 func BenchmarkGetSecret(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, func(o *Options) { o.Logger = nil }) // the emulator's default: discard
 	e.set(base+"/secrets/db-password"+av, "s3cr3t")
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
