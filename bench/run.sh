@@ -56,6 +56,8 @@ bench -bench '^BenchmarkOffAzure$/impl=azmsi' -benchtime 20x -count "$COUNT"
 # azidentity retries a refused IMDS connection for about 1.5 minutes: once.
 bench -bench '^BenchmarkOffAzure$/impl=sdk' -benchtime 1x -count 1 -sdk-offazure-deadline 5m
 bench -bench '^BenchmarkCLI$' -benchtime 10x -count "$COUNT"
+# 1,000 processes per iteration (a fresh broker each): 3 samples suffice.
+bench -bench '^BenchmarkCLIBroker$' -benchtime 1x -count 3
 bench -bench '^Benchmark(Emulator|EmulatorMemory)$' -benchtime 2s -count "$COUNT"
 
 # Unmodified clients at the real addresses, inside a network namespace of

@@ -25,6 +25,7 @@ var peerNames = map[string]string{
 	"python":      "Python azure-identity + azure-mgmt-resource",
 	"az":          "Azure CLI (`az group list`)",
 	"python-seed": "Python seed program (msrestazure)",
+	"no-broker":   "azmsi --no-broker (every process asks the endpoint)",
 }
 
 func faster(x float64) func(az, peer float64, hasPeer bool) bool {
@@ -62,6 +63,8 @@ var rows = []row{
 	{label: "CLI at the real addresses (netns, unmodified clients): groups list", key: "CLINetns/groups-list", unit: "ns/op", peer: "az", format: dur, headline: true},
 	{label: "CLI at the real addresses (netns): peak RSS", key: "CLINetns/groups-list", unit: "peak-RSS-MB", peer: "python-seed", format: mb, target: "< 30 MB", met: below(30)},
 	{label: "CLI at the real addresses (netns): peak RSS", key: "CLINetns/groups-list", unit: "peak-RSS-MB", peer: "az", format: mb, target: "< 30 MB", met: below(30)},
+	{label: "1,000 `azmsi token` processes, broker listening: upstream requests", key: "CLIBroker/procs=1000", unit: "upstream-reqs/op", peer: "no-broker", format: count, target: "exactly 1", met: func(az, _ float64, _ bool) bool { return az == 1 }, headline: true},
+	{label: "1,000 `azmsi token` processes, broker listening: wall time", key: "CLIBroker/procs=1000", unit: "ns/op", peer: "no-broker", format: dur},
 	{label: "Emulator: token requests/s (loopback)", key: "Emulator/token-requests", unit: "req/s", higherWins: true, format: rate, target: "≥ 20,000/s", met: atLeast(20000)},
 	{label: "Emulator: list pages/s (100 groups, HTTPS)", key: "Emulator/list-pages", unit: "req/s", higherWins: true, format: rate, target: "≥ 5,000/s", met: atLeast(5000)},
 	{label: "Emulator: heap for 100,000 groups", key: "EmulatorMemory", unit: "heap-MB", format: mb},
@@ -236,6 +239,8 @@ func shortPeer(impl string) string {
 		return "Python seed"
 	case "az":
 		return "az CLI"
+	case "no-broker":
+		return "azmsi --no-broker"
 	}
 	return impl
 }
