@@ -72,6 +72,7 @@ func (s *Server) imdsRoutes() []route {
 		{endsWith("/.well-known/openid-configuration"), s.imds.OpenIDConfig},
 		{exact("/metadata/identity/oauth2/token"), s.imds.Token},
 		{exact("/metadata/identity/info"), s.imds.IdentityInfo},
+		{exact("/metadata/identity/getplatformmetadata"), s.imds.PlatformMetadata},
 		{exact("/metadata/versions"), s.imds.Versions},
 		{under("/metadata/instance"), s.imds.Instance},
 		{anyPath, imdsNotFound},

@@ -50,6 +50,11 @@ type Options struct {
 	// RefreshIn, when positive, is sent as refresh_in (seconds) with every
 	// token; 0 omits the field, as IMDS does.
 	RefreshIn time.Duration
+
+	// IMDSv2 serves IMDSv2's platform-metadata document at
+	// /metadata/identity/getplatformmetadata; without it the route answers
+	// 404, as on a VM with IMDSv1 only. Tokens are IMDSv1's either way.
+	IMDSv2 bool
 	// PageSize is the ARM list page size; default 100.
 	PageSize int
 	// DeleteDuration is how long a deleted resource group stays "Deleting";
@@ -271,7 +276,7 @@ func (s *Server) build() error {
 	if err := s.certs.WriteCAFile(s.caDir()); err != nil {
 		return err
 	}
-	s.imds = imds.New(imds.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, RefreshIn: o.RefreshIn})
+	s.imds = imds.New(imds.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, RefreshIn: o.RefreshIn, IMDSv2: o.IMDSv2})
 	s.hosts = hosts.New(hosts.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, Logger: s.logger, Clock: o.Clock, ArcKeyDir: o.ArcKeyDir})
 	// ARM is built even when its listener is off: Handler serves it, and
 	// the state directory's store stays the same either way.

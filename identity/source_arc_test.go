@@ -260,3 +260,18 @@ func TestArcKeyFileErrorPermission(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestArcEchoedButWrongToken: an agent that echoes the selector yet hands
+// out a token of another identity is refused too (the token's own claims
+// are checked after the echo).
+func TestArcEchoedButWrongToken(t *testing.T) {
+	const other = "99999999-9999-9999-9999-999999999999"
+	srv, dir := fakeArc(t, func(dir string) string { return "Basic realm=" + filepath.Join(dir, "good.key") }, func(r *http.Request) string {
+		return fmt.Sprintf(`,"client_id":%q,"mi_res_id":"x"`, r.URL.Query().Get("client_id"))
+	})
+	c := newHostCred(t, arcEnv(srv), Options{ID: ClientID(other), ArcKeyDir: dir})
+	_, err := c.Token(context.Background(), armRes)
+	if err == nil || !strings.Contains(err.Error(), "token for a different identity") || !strings.Contains(err.Error(), "appid "+testCID) {
+		t.Fatalf("err = %v", err)
+	}
+}

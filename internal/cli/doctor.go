@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azmsi/azmsi/identity"
+	"github.com/azmsi/azmsi/internal/imdsv2"
 )
 
 // DoctorOptions are the parsed flags of `azmsi doctor`.
@@ -76,6 +77,8 @@ var doctorVariables = []struct {
 	{"IDENTITY_ENDPOINT", false},
 	{"IDENTITY_HEADER", true},
 	{"IDENTITY_SERVER_THUMBPRINT", false},
+	{"IDENTITY_API_VERSION", false},
+	{"CONTAINER_APP_NAME", false},
 	{"IMDS_ENDPOINT", false},
 	{"MSI_ENDPOINT", false},
 	{"MSI_SECRET", true},
@@ -99,6 +102,7 @@ type doctorReport struct {
 	Token     doctorToken    `json:"token"`
 	Workload  *workloadDiag  `json:"workload,omitempty"` // AKS workload identity only
 	Broker    *brokerChoice  `json:"broker,omitempty"`   // when a broker serves the tokens, or AZMSI_BROKER names one
+	IMDSv2    *imdsv2.Result `json:"imdsV2,omitempty"`   // IMDS only (doctor_imdsv2.go)
 	NextSteps []string       `json:"nextSteps"`
 }
 
@@ -167,7 +171,10 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 			// --endpoint (or Options) overrode detection.
 			rep.Evidence = []string{"--endpoint"}
 		}
-		rep.Host, rep.HostName, rep.Identity = src.Host, src.Name, cred.ID().String()
+		rep.Host, rep.Identity = src.Host, cred.ID().String()
+		if src.Host != det.Host {
+			rep.HostName = src.Name // else keep detection's name ("Container Apps (through IMDS)")
+		}
 		if src.Host != det.Host && src.Reason != "" {
 			rep.Reason = src.Reason
 		}
@@ -190,6 +197,9 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 			code = exitCode(err)
 		} else {
 			rep.Token.OK = true
+			if f.brokerChoice.Endpoint == "" { // a broker is not the VM's IMDS
+				rep.IMDSv2 = probeIMDSv2(ctx, f, src, rep.Endpoint.Reachable)
+			}
 			if c, err := identity.ParseClaims(tok.AccessToken); err == nil {
 				rep.Token.Claims = &doctorClaims{
 					ObjectID: c.ObjectID, AppID: c.AppID, MIResourceID: c.MIResourceID,
@@ -379,6 +389,7 @@ func writeDoctorText(w io.Writer, r doctorReport) {
 			p("  NOT reachable: %s\n", r.Endpoint.Error)
 		}
 	}
+	writeDoctorIMDSv2(w, r.IMDSv2)
 	p("\nToken for %s:\n", r.Token.Resource)
 	if r.Token.OK {
 		p("  obtained in %s\n", r.Token.Duration)

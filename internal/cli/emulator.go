@@ -28,6 +28,7 @@ const (
 
 // EmulatorOptions are the parsed flags of `azmsi emulator`.
 type EmulatorOptions struct {
+	IMDSv2            bool
 	IMDSAddr          string
 	ARMAddr           string
 	ConfigFile        string
@@ -157,6 +158,7 @@ See docs/reliability.md.`,
 	fl.BoolVar(&opts.StrictAPIVersions, "strict-api-versions", false, "refuse api-versions the emulator's tables do not list (default: a newer one is served as the newest known)")
 	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log requests on stderr")
+	fl.BoolVar(&opts.IMDSv2, "imds-v2", false, "serve IMDSv2's platform-metadata document (/metadata/identity/getplatformmetadata); default 404, as a VM with IMDSv1 only")
 	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; the env points at the first non-IMDS one)")
 	fl.StringVar(&opts.ArcKeyDir, "arc-key-dir", "", "folder for Azure Arc challenge key files (default: a temp folder; exported as AZMSI_ARC_KEY_DIR)")
 	fl.StringVar(&opts.Faults, "faults", "", "inject faults, e.g. imds:500=0.3,arm:503=0.2,imds:down=5s,seed=42 (see above)")
@@ -188,6 +190,7 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 	srv, err := emulator.Start(ctx, emulator.Options{
 		Config:            cfg,
 		IMDSAddr:          opts.IMDSAddr,
+		IMDSv2:            opts.IMDSv2,
 		ARMAddr:           opts.ARMAddr,
 		AllowNonLoopback:  opts.AllowNonLoopback,
 		StateDir:          opts.StateDir,

@@ -19,6 +19,7 @@ type Deps struct {
 	Config    func() *config.Config // the current configuration snapshot
 	Stats     *stats.Counters
 	RefreshIn time.Duration // sent as refresh_in when positive
+	IMDSv2    bool          // serve the platform-metadata document (platform.go)
 }
 
 // Service serves the IMDS routes; the route table (package emulator)
@@ -28,9 +29,10 @@ type Service struct {
 	config    func() *config.Config
 	stats     *stats.Counters
 	refreshIn time.Duration
+	v2        bool
 }
 
 // New returns the IMDS service over d.
 func New(d Deps) *Service {
-	return &Service{tokens: d.Tokens, config: d.Config, stats: d.Stats, refreshIn: d.RefreshIn}
+	return &Service{tokens: d.Tokens, config: d.Config, stats: d.Stats, refreshIn: d.RefreshIn, v2: d.IMDSv2}
 }
