@@ -380,8 +380,15 @@ func defaultCode(status int) string {
 
 func (b *Broker) reject(w http.ResponseWriter, status int, code, desc string) {
 	b.rejected.Add(1)
+	if len(desc) > maxDescription {
+		// A description may quote the client's input (a resource, an ID).
+		desc = strings.ToValidUTF8(desc[:maxDescription], "") + "…"
+	}
 	writeJSON(w, status, errorBody{code, desc})
 }
+
+// maxDescription bounds an error_description the broker writes itself.
+const maxDescription = 512
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)

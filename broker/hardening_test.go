@@ -201,3 +201,20 @@ func TestLoopbackAddr(t *testing.T) {
 		}
 	}
 }
+
+// A huge input is not echoed back whole in the error.
+func TestRejectionClipped(t *testing.T) {
+	emu := startEmulator(t, emulator.Options{})
+	b := startBroker(t, emu.IMDSEndpoint(), Options{})
+	hc := testenv.LoopbackOnlyClient(nil)
+	huge := strings.Repeat("x", 40<<10)
+	for _, q := range []url.Values{
+		{"api-version": {"2018-02-01"}, "resource": {"a b" + huge}},
+		{"api-version": {"2018-02-01"}, "resource": {armResource}, "client_id": {huge}},
+	} {
+		status, body := get(t, hc, tokenURL(b.url, q), meta())
+		if d, _ := body["error_description"].(string); status != 400 || len(d) > 600 || d == "" {
+			t.Errorf("%d, description of %d bytes", status, len(d))
+		}
+	}
+}
