@@ -152,39 +152,3 @@ func (a vaultARMAuth) Authenticate(w http.ResponseWriter, r *http.Request) (keyv
 	}
 	return c, true
 }
-
-// configVaultAuthz decides from the configuration's role assignments
-// until the roles store authorizes here: Owner and Contributor manage
-// vaults, Reader reads them. No configured role grants a data action, so
-// RBAC vaults refuse every secret operation; access-policy vaults work.
-type configVaultAuthz struct{ s *Server }
-
-func (a configVaultAuthz) Allowed(oid, action, scope string) bool {
-	cfg := a.s.config()
-	id := cfg.IdentityByObjectID(oid)
-	if id == nil {
-		return false
-	}
-	for _, ra := range cfg.RoleAssignments {
-		if ra.Identity != id.Name || !scopeCovers(ra.Scope, scope) {
-			continue
-		}
-		switch ra.Role {
-		case "Owner", "Contributor":
-			return true
-		case "Reader":
-			if strings.HasSuffix(strings.ToLower(action), "/read") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func (configVaultAuthz) DataAllowed(string, string, string) bool { return false }
-
-// scopeCovers: scope is outer or below it (whole segments, any case).
-func scopeCovers(outer, scope string) bool {
-	outer, scope = strings.ToLower(strings.TrimRight(outer, "/")), strings.ToLower(strings.TrimRight(scope, "/"))
-	return scope == outer || strings.HasPrefix(scope, outer+"/")
-}

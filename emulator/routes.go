@@ -7,6 +7,7 @@ import (
 	"github.com/azmsi/azmsi/emulator/internal/arm"
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/keyvault"
+	"github.com/azmsi/azmsi/emulator/internal/roles"
 )
 
 // The route table: every path of every listener and the handler that
@@ -84,6 +85,8 @@ func (s *Server) imdsRoutes() []route {
 func (s *Server) armListenerRoutes() []route {
 	return []route{
 		{under("/_emulator"), s.serveControl},
+		// Role definitions and assignments at every scope (roles package).
+		{roles.IsAuthorizationPath, s.arm.ServeAuthorization},
 		{keyvault.Handles, s.serveVaultResource},
 		{anyPath, s.arm.ServeHTTP},
 	}

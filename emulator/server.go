@@ -21,6 +21,8 @@ import (
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/imds"
 	"github.com/azmsi/azmsi/emulator/internal/resources"
+	"github.com/azmsi/azmsi/emulator/internal/roles"
+	"github.com/azmsi/azmsi/emulator/internal/rolestate"
 	"github.com/azmsi/azmsi/emulator/internal/stats"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 	"github.com/azmsi/azmsi/emulator/internal/tlsca"
@@ -87,6 +89,10 @@ type Options struct {
 	// listener on a random port; Env points clients at the
 	// first non-IMDS host listed, HostEnv at any.
 	Hosts []string
+	// RBACDelay is how long a role-assignment change takes to apply to
+	// authorization, as Azure's propagation does (0: from the next request).
+	// The role-assignment API shows the change at once.
+	RBACDelay time.Duration
 	// readTimeout and maxConns override the per-listener read deadline and
 	// connection limit in tests (0: the defaults).
 	readTimeout time.Duration
@@ -175,6 +181,9 @@ type Server struct {
 
 	// workload is HostWorkload when Options.Hosts lists it (workload.go).
 	workload *workloadHost
+
+	roles     *roles.Store    // RBAC for ARM and the data planes (rbac.go)
+	roleState *rolestate.Bolt // nil without a StateDir
 
 	imdsURL, armURL string
 	listenAddrs     []string // actual bound addresses, dialable by HTTPClient
@@ -288,20 +297,26 @@ func (s *Server) build() error {
 		}
 		st = b
 	}
+	if err := s.buildRoles(); err != nil {
+		st.Close()
+		return err
+	}
 	generic, err := s.genericResources(st)
 	if err != nil {
 		st.Close()
+		_ = s.closeRoleState()
 		return err
 	}
 	s.arm, err = arm.New(arm.Deps{
 		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
 		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,
-		Routes: armRoutes(), Versions: s.versions, Generic: generic,
+		Routes: armRoutes(), Versions: s.versions, Generic: generic, Roles: s.roles,
 	})
 	if err != nil {
+		_ = s.closeRoleState()
 		return fmt.Errorf("emulator: %w", err)
 	}
-	return s.buildVaults(configVaultAuthz{s})
+	return s.buildVaults(s.roles)
 }
 
 // genericResources builds the api-version checker and the store of
@@ -431,6 +446,9 @@ func (s *Server) Close() error {
 				errs = append(errs, err)
 			}
 		}
+		if err := s.closeRoleState(); err != nil {
+			errs = append(errs, err)
+		}
 		if s.client != nil {
 			s.client.CloseIdleConnections()
 		}
@@ -480,6 +498,12 @@ func (s *Server) loadConfig(cfg *Config) error {
 	}
 	s.cfg.Store(cfg)
 	s.tokens.ForgetIssued()
+	if s.roles != nil {
+		// After the swap: the new identities are the directory it seeds from.
+		if err := s.resetRoles(cfg); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

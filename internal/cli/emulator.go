@@ -39,6 +39,7 @@ type EmulatorOptions struct {
 	PageSize          int
 	TokenLifetime     time.Duration
 	DeleteDuration    time.Duration
+	RBACDelay         time.Duration
 	RequestBudget     int
 	StrictAPIVersions bool
 	AllowNonLoopback  bool
@@ -108,7 +109,7 @@ See docs/reliability.md.`,
 			if opts.PageSize < 0 {
 				return flagErrorf("--page-size must be positive")
 			}
-			if opts.TokenLifetime < 0 || opts.DeleteDuration < 0 {
+			if opts.TokenLifetime < 0 || opts.DeleteDuration < 0 || opts.RBACDelay < 0 {
 				return flagErrorf("durations must be positive")
 			}
 			if (opts.TLSCert == "") != (opts.TLSKey == "") {
@@ -154,6 +155,7 @@ See docs/reliability.md.`,
 	fl.IntVar(&opts.PageSize, "page-size", 0, "ARM list page size (default 100)")
 	fl.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of minted tokens (default 24h)")
 	fl.DurationVar(&opts.DeleteDuration, "delete-duration", 0, "how long a deleted group stays Deleting (default 2s)")
+	fl.DurationVar(&opts.RBACDelay, "rbac-delay", 0, "how long a role-assignment change takes to apply, as Azure's propagation (default: at once)")
 	fl.IntVar(&opts.RequestBudget, "request-budget", 0, "ARM requests per identity before 429s (default unlimited)")
 	fl.BoolVar(&opts.StrictAPIVersions, "strict-api-versions", false, "refuse api-versions the emulator's tables do not list (default: a newer one is served as the newest known)")
 	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
@@ -197,6 +199,7 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		TokenLifetime:     opts.TokenLifetime,
 		PageSize:          opts.PageSize,
 		DeleteDuration:    opts.DeleteDuration,
+		RBACDelay:         opts.RBACDelay,
 		ARMRequestBudget:  opts.RequestBudget,
 		StrictAPIVersions: opts.StrictAPIVersions,
 		ExtraHostnames:    opts.TLSHostnames,

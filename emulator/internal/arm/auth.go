@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
 
@@ -104,11 +103,11 @@ func (req *Request) principal() (appID, objectID string) {
 	return appID, objectID
 }
 
-// forbid writes ARM's 403 AuthorizationFailed for act over scope.
-func forbid(req *Request, act rbac.Action, scope string) {
+// forbid writes ARM's 403 AuthorizationFailed for action over scope.
+func forbid(req *Request, action, scope string) {
 	appID, oid := req.principal()
 	req.header().Set("x-ms-failure-cause", "gateway")
 	req.fail(http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
 		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-		appID, oid, act.Name(), scope))
+		appID, oid, action, scope))
 }

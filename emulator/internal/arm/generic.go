@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/resources"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 )
@@ -64,46 +63,6 @@ func (g genericScopes) Group(sub, name string) (resources.Group, bool) {
 	return resources.Group{Name: grp.Name, Deleting: grp.Deleting()}, true
 }
 
-// configAuthorizer decides from the config's role assignments (Owner,
-// Contributor, Reader on subscriptions and groups) until a richer
-// Authorizer is plugged in (Deps.Authorizer). Contributor may not write or
-// delete Microsoft.Authorization resources, as the built-in role's
-// NotActions say.
-type configAuthorizer struct{ a *Service }
-
-func (c configAuthorizer) Allowed(objectID, action, scope string) bool {
-	sub, group := scopeParts(scope)
-	if sub == "" {
-		return false
-	}
-	c.a.mu.RLock()
-	cfg := c.a.cfg
-	var grants []rbac.Grant
-	if cfg != nil {
-		if ident := cfg.IdentityByObjectID(objectID); ident != nil {
-			grants = c.a.liveGrantsLocked(cfg, ident)
-		}
-	}
-	c.a.mu.RUnlock()
-	act := rbac.Write
-	switch {
-	case strings.HasSuffix(action, "/read"):
-		act = rbac.Read
-	case strings.HasSuffix(action, "/delete"):
-		act = rbac.Delete
-	}
-	if act != rbac.Read && strings.HasPrefix(strings.ToLower(action), "microsoft.authorization/") {
-		owner := grants[:0:0]
-		for _, g := range grants {
-			if g.Role() == "Owner" {
-				owner = append(owner, g)
-			}
-		}
-		grants = owner
-	}
-	return rbac.Allowed(grants, sub, group, act)
-}
-
 // scopeParts is the subscription and resource group of an id.
 func scopeParts(id string) (sub, group string) {
 	parts := strings.Split(id, "/")
@@ -135,8 +94,8 @@ func (a *Service) userAssigned(resourceID string) (clientID, principalID string,
 // Generic configures the generic resources of Deps.
 type Generic struct {
 	Store *resources.Store // required to serve generic resources; nil: none
-	// Authorizer decides generic requests; nil: the config's role
-	// assignments (configAuthorizer).
+	// Authorizer decides generic requests; nil: the service's roles store
+	// (Deps.Roles), which decides everything else.
 	Authorizer   resources.Authorizer
 	Async        map[string]time.Duration // type → operation time (config resourceTypes)
 	Unregistered []string                 // namespaces that start NotRegistered
@@ -152,7 +111,7 @@ func (a *Service) newGeneric(d Deps) error {
 	}
 	authz := g.Authorizer
 	if authz == nil {
-		authz = configAuthorizer{a}
+		authz = a.roles
 	}
 	tenant := ""
 	if d.Config != nil {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 )
 
@@ -84,10 +83,13 @@ func (a *Service) ListGroups(req *Request) {
 	if sub == nil {
 		return
 	}
-	grants := req.grants
-	all, some := rbac.ReadableGroups(grants, sub.SubscriptionID)
-	if !all && len(some) == 0 {
-		forbid(req, rbac.Read, "/subscriptions/"+sub.SubscriptionID)
+	// Read at the subscription lists every group; otherwise only the
+	// groups the caller may read, and 403 when it holds no role in the
+	// subscription at all.
+	subScope := "/subscriptions/" + sub.SubscriptionID
+	all := a.allowed(req, actionGroupRead, subScope)
+	if !all && !a.sees(req, subScope) {
+		forbid(req, actionGroupRead, subScope)
 		return
 	}
 	q := req.r.URL.Query()
@@ -133,7 +135,7 @@ func (a *Service) ListGroups(req *Request) {
 	last, more := "", false
 	for _, k := range keys[sort.SearchStrings(keys, prefix+after):] {
 		name := k[len(prefix):]
-		if name <= after || (!all && !some[name]) {
+		if name <= after || (!all && !a.allowed(req, actionGroupRead, groupScope(sub, name))) {
 			continue
 		}
 		g := a.groups[k]
@@ -169,8 +171,7 @@ func (a *Service) getGroup(req *Request, head bool) {
 	if sub == nil {
 		return
 	}
-	if !rbac.Allowed(req.grants, sub.SubscriptionID, req.group(), rbac.Read) {
-		forbid(req, rbac.Read, groupScope(sub, req.group()))
+	if !a.authorize(req, actionGroupRead, groupScope(sub, req.group())) {
 		return
 	}
 	g := a.groups[store.Key(sub.SubscriptionID, req.group())]
@@ -204,7 +205,7 @@ func beingDeleted(req *Request, g *store.Group) bool {
 // writePrelude runs the checks shared by PUT and PATCH; it returns the
 // subscription and the existing group (nil if none), or ok=false after
 // writing the error.
-func (a *Service) writePrelude(req *Request, act rbac.Action) (*config.Subscription, *store.Group, bool) {
+func (a *Service) writePrelude(req *Request, action string) (*config.Subscription, *store.Group, bool) {
 	sub := groupSubscription(req)
 	if sub == nil {
 		return nil, nil, false
@@ -213,8 +214,7 @@ func (a *Service) writePrelude(req *Request, act rbac.Action) (*config.Subscript
 		req.fail(http.StatusBadRequest, "InvalidResourceGroup", msg)
 		return nil, nil, false
 	}
-	if !rbac.Allowed(req.grants, sub.SubscriptionID, req.group(), act) {
-		forbid(req, act, groupScope(sub, req.group()))
+	if !a.authorize(req, action, groupScope(sub, req.group())) {
 		return nil, nil, false
 	}
 	if !writable(req, sub) {
@@ -229,7 +229,7 @@ func (a *Service) writePrelude(req *Request, act rbac.Action) (*config.Subscript
 
 // PutGroup creates or replaces a resource group.
 func (a *Service) PutGroup(req *Request) {
-	sub, old, ok := a.writePrelude(req, rbac.Write)
+	sub, old, ok := a.writePrelude(req, actionGroupWrite)
 	if !ok {
 		return
 	}
@@ -278,7 +278,7 @@ func (a *Service) PutGroup(req *Request) {
 // PatchGroup updates tags and managedBy; fields not sent keep their value,
 // and tags, when sent, replace the whole map (unverified, §16 item 10).
 func (a *Service) PatchGroup(req *Request) {
-	sub, old, ok := a.writePrelude(req, rbac.Write)
+	sub, old, ok := a.writePrelude(req, actionGroupWrite)
 	if !ok {
 		return
 	}

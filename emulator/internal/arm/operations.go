@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/azmsi/azmsi/emulator/internal/httpx"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 )
 
@@ -69,8 +68,7 @@ func (a *Service) DeleteGroup(req *Request) {
 	if sub == nil {
 		return
 	}
-	if !rbac.Allowed(req.grants, sub.SubscriptionID, req.group(), rbac.Delete) {
-		forbid(req, rbac.Delete, groupScope(sub, req.group()))
+	if !a.authorize(req, actionGroupDelete, groupScope(sub, req.group())) {
 		return
 	}
 	if !writable(req, sub) {
@@ -145,8 +143,7 @@ func (a *Service) operationJob(req *Request) (deleteJob, bool) {
 	}
 	// The operation's state is the group's: polling it needs read access
 	// to that group, as reading the group would.
-	if !rbac.Allowed(req.grants, j.Sub, j.Group, rbac.Read) {
-		forbid(req, rbac.Read, "/subscriptions/"+j.Sub+"/resourcegroups/"+j.Group)
+	if !a.authorize(req, actionGroupRead, "/subscriptions/"+j.Sub+"/resourcegroups/"+j.Group) {
 		return deleteJob{}, false
 	}
 	return j, true

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/resources"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
 )
@@ -179,8 +178,7 @@ type Request struct {
 	tok     *tokens.Verified
 	ident   *config.Identity // the caller in the current config; nil if unknown
 	cfg     *config.Config
-	grants  []rbac.Grant // the caller's role assignments in effect (liveGrantsLocked)
-	body    []byte       // PUT/PATCH body, read before locking (readBody)
+	body    []byte // PUT/PATCH body, read before locking (readBody)
 	bodyErr error
 	res     armResponse
 }
@@ -266,7 +264,6 @@ func (a *Service) handle(req *Request, h Handler, write bool) {
 	}
 	req.cfg = a.cfg
 	req.ident = callerIdentity(a.cfg, req.tok)
-	req.grants = a.liveGrantsLocked(a.cfg, req.ident)
 
 	if !a.admit(req) {
 		return

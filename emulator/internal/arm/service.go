@@ -10,8 +10,8 @@ import (
 
 	"github.com/azmsi/azmsi/emulator/internal/apiversion"
 	"github.com/azmsi/azmsi/emulator/internal/config"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 	"github.com/azmsi/azmsi/emulator/internal/resources"
+	"github.com/azmsi/azmsi/emulator/internal/roles"
 	"github.com/azmsi/azmsi/emulator/internal/stats"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 	"github.com/azmsi/azmsi/emulator/internal/tokens"
@@ -40,6 +40,7 @@ type Service struct {
 	versions       *apiversion.Checker
 	generic        *resources.Service // nil: no generic resources
 	genericStore   *resources.Store
+	roles          *roles.Store // role definitions and assignments; evaluates every request
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -70,6 +71,7 @@ type Deps struct {
 	Versions *apiversion.Checker
 	// Generic serves resources of any type (generic.go).
 	Generic Generic
+	Roles   *roles.Store // authorization (seeded and persisted by the server); nil: no assignments
 }
 
 // New loads the store's groups, or seeds it from the config when it was
@@ -85,9 +87,12 @@ func New(d Deps) (*Service, error) {
 	if versions == nil {
 		versions = apiversion.NewChecker(apiversion.MustBuiltin(nil), false, d.Logger)
 	}
+	if d.Roles == nil {
+		d.Roles = roles.New(roles.Options{})
+	}
 	a := &Service{
 		store: st, tokens: d.Tokens, stats: d.Stats, logger: d.Logger, now: d.Clock,
-		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes, versions: versions,
+		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes, versions: versions, roles: d.Roles,
 		throttle: newThrottler(d.RequestBudget),
 	}
 	if err := a.newGeneric(d); err != nil {
@@ -200,6 +205,13 @@ func (a *Service) sweepLocked(now time.Time) error {
 			if err := a.store.Delete(g.SubscriptionID, g.Name); err != nil {
 				return err
 			}
+			// The group's role assignments (and those below it) go with it
+			// (unverified, U20-3).
+			if sc, err := roles.ParseScope("/subscriptions/" + g.SubscriptionID + "/resourceGroups/" + g.Name); err == nil {
+				if _, err := a.roles.RemoveScope(sc); err != nil {
+					return err
+				}
+			}
 			delete(a.groups, k)
 			a.indexRemoveLocked(k)
 			a.deleting--
@@ -212,19 +224,4 @@ func (a *Service) sweepLocked(now time.Time) error {
 func normalizeLocation(loc string) string {
 	// ARM answers "eastus" for "East US" (protocols §16 item 10: unverified).
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(loc), " ", ""))
-}
-
-// liveGrantsLocked returns ident's role assignments that are in effect: a
-// role at a resource group's scope lives only as long as the group the
-// configuration seeded. Once that group is deleted, a group created again
-// under its name starts without it, as in Azure, where deleting a group
-// deletes the role assignments on it.
-func (a *Service) liveGrantsLocked(cfg *config.Config, ident *config.Identity) []rbac.Grant {
-	return rbac.Filter(rbac.For(cfg, ident), func(sub, group string) bool {
-		if group == "" {
-			return true
-		}
-		g := a.groups[store.Key(sub, group)]
-		return g != nil && !g.Created
-	})
 }

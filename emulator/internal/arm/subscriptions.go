@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/config"
-	"github.com/azmsi/azmsi/emulator/internal/rbac"
 )
 
 // armSubscription is the Subscription shape of protocols §12.5.
@@ -54,10 +53,9 @@ func findSubscription(cfg *config.Config, id string) *config.Subscription {
 // ListSubscriptions: only subscriptions the caller holds a role in; none is
 // an empty list, not an error (§12.5).
 func (a *Service) ListSubscriptions(req *Request) {
-	grants := req.grants
 	var visible []*config.Subscription
 	for i := range req.cfg.Subscriptions {
-		if rbac.SeesSubscription(grants, req.cfg.Subscriptions[i].SubscriptionID) {
+		if a.sees(req, "/subscriptions/"+req.cfg.Subscriptions[i].SubscriptionID) {
 			visible = append(visible, &req.cfg.Subscriptions[i])
 		}
 	}
@@ -117,7 +115,7 @@ func (a *Service) GetSubscription(req *Request) {
 		return
 	}
 	s := findSubscription(req.cfg, req.sub())
-	if s == nil || !rbac.SeesSubscription(req.grants, s.SubscriptionID) {
+	if s == nil || !a.sees(req, "/subscriptions/"+s.SubscriptionID) {
 		subscriptionNotFound(req)
 		return
 	}

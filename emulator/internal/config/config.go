@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/azmsi/azmsi/emulator/internal/roles"
 )
 
 // MaxSize caps a configuration file or a POST /_emulator/config body.
@@ -83,16 +85,24 @@ type ResourceGroup struct {
 	Tags     map[string]string `json:"tags,omitempty"`
 }
 
-// RoleAssignment grants Role to the identity named Identity at Scope
-// (/subscriptions/{id} or /subscriptions/{id}/resourceGroups/{name}).
+// RoleAssignment grants Role (a built-in role's name) to the identity named
+// Identity at Scope: a subscription, resource group or resource id.
 type RoleAssignment struct {
 	Identity string `json:"identity"`
 	Scope    string `json:"scope"`
 	Role     string `json:"role"`
 }
 
-// Roles the emulator knows, in increasing power.
-var KnownRoles = []string{"Reader", "Contributor", "Owner"}
+// KnownRoles are the built-in roles a configuration may assign, by name.
+var KnownRoles = builtInRoleNames()
+
+func builtInRoleNames() []string {
+	var out []string
+	for _, d := range roles.BuiltInRoles() {
+		out = append(out, d.RoleName)
+	}
+	return out
+}
 
 // Subscription states ARM reports.
 var knownStates = []string{"Enabled", "Warned", "PastDue", "Disabled", "Deleted"}

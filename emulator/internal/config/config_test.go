@@ -164,7 +164,12 @@ func TestParseConfigErrors(t *testing.T) {
 			at(m, "subscriptions", 1, "resourceGroups", 0)["tags"] = map[string]any{"k": strings.Repeat("v", 257)}
 		}), []string{"resourceGroups[0].tags", "256"}},
 		{"role identity", mutate(t, func(m map[string]any) { at(m, "roleAssignments", 3)["identity"] = "app-writer" }), []string{"roleAssignments[3].identity", "app-writer", "app-contributor, app-reader, vm-system"}},
-		{"role name", mutate(t, func(m map[string]any) { at(m, "roleAssignments", 0)["role"] = "reader" }), []string{"roleAssignments[0].role", "Reader, Contributor, Owner"}},
+		{"role name", mutate(t, func(m map[string]any) { at(m, "roleAssignments", 0)["role"] = "reader" }), []string{"roleAssignments[0].role", "Owner, Contributor, Reader, User Access Administrator", "Key Vault Secrets User"}},
+		{"tenant scope", mutate(t, func(m map[string]any) { at(m, "roleAssignments", 0)["scope"] = "/" }), []string{"roleAssignments[0].scope", "tenant scope"}},
+		{"scope half a resource id", mutate(t, func(m map[string]any) {
+			at(m, "roleAssignments", 0)["scope"] = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-web/providers/Microsoft.KeyVault/vaults"
+		}), []string{"roleAssignments[0].scope", "/providers/{namespace}/{type}/{name}"}},
+		{"scope subscription not a GUID", mutate(t, func(m map[string]any) { at(m, "roleAssignments", 0)["scope"] = "/subscriptions/web" }), []string{"roleAssignments[0].scope", "not a GUID"}},
 		{"scope grammar", mutate(t, func(m map[string]any) { at(m, "roleAssignments", 0)["scope"] = "subscriptions/x" }), []string{"roleAssignments[0].scope", "/subscriptions/{guid}"}},
 		{"scope unknown subscription", mutate(t, func(m map[string]any) {
 			at(m, "roleAssignments", 0)["scope"] = "/subscriptions/00000000-0000-0000-0000-000000000009"
@@ -210,6 +215,21 @@ func TestParseConfigAccepts(t *testing.T) {
 	}
 	if sub, rg, err := ParseScope(c.RoleAssignments[0].Scope); err != nil || sub != "00000000-0000-0000-0000-000000000001" || rg != "rg-web" {
 		t.Errorf("ParseScope = %q %q %v", sub, rg, err)
+	}
+}
+
+func TestParseConfigAcceptsResourceScopeAndAnyBuiltInRole(t *testing.T) {
+	const vault = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-web/providers/Microsoft.KeyVault/vaults/kv1"
+	data := mutate(t, func(m map[string]any) {
+		at(m, "roleAssignments", 0)["scope"] = vault
+		at(m, "roleAssignments", 0)["role"] = "Key Vault Secrets User"
+	})
+	c, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra := c.RoleAssignments[0]; ra.Scope != vault || ra.Role != "Key Vault Secrets User" {
+		t.Errorf("roleAssignments[0] = %+v", ra)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/azmsi/azmsi/emulator/internal/roles"
 )
 
 // Normalize validates c and fills derived values (the system identity's
@@ -230,16 +232,28 @@ func (c *Config) checkRoleAssignments(names map[string]int, subs map[string]bool
 			return cfgErr(f+".identity", "%q names no identity (expected one of %s)", ra.Identity, strings.Join(sortedKeys(names), ", "))
 		}
 		if !slices.Contains(KnownRoles, ra.Role) {
-			return cfgErr(f+".role", "%q is not a role (expected one of %s)", ra.Role, strings.Join(KnownRoles, ", "))
+			return cfgErr(f+".role", "%q is not a built-in role (expected one of %s)", ra.Role, strings.Join(KnownRoles, ", "))
 		}
-		sub, rg, err := ParseScope(ra.Scope)
+		sc, err := roles.ParseScope(ra.Scope)
+		if err == nil && sc.Kind() < roles.KindSubscription {
+			err = fmt.Errorf("%q is a %s scope; role assignments go on a subscription, resource group or resource", ra.Scope, sc.Kind())
+		}
 		if err != nil {
-			return cfgErr(f+".scope", "%v", err)
+			return cfgErr(f+".scope", "%v (expected /subscriptions/{guid}[/resourceGroups/{name}[/providers/{namespace}/{type}/{name}]])", err)
+		}
+		sub := sc.Subscription()
+		if !GUID.MatchString(sub) {
+			return cfgErr(f+".scope", "%q: subscription %q is not a GUID", ra.Scope, sub)
+		}
+		if sc.ResourceGroup() != "" {
+			if err := CheckRGName(sc.ResourceGroup()); err != nil {
+				return cfgErr(f+".scope", "%q: %v", ra.Scope, err)
+			}
 		}
 		if !subs[strings.ToLower(sub)] {
 			return cfgErr(f+".scope", "subscription %s is not in subscriptions", sub)
 		}
-		if rg != "" && !c.hasGroup(sub, rg) {
+		if rg := sc.ResourceGroup(); rg != "" && !c.hasGroup(sub, rg) {
 			// A role on a group that does not exist would come to life
 			// when someone creates a group of that name.
 			return cfgErr(f+".scope", "resource group %s is not in subscription %s's resourceGroups", rg, sub)

@@ -62,6 +62,9 @@ type AssignmentRequest struct {
 	Description      string
 	Condition        string
 	ConditionVersion string
+	// AtOnce makes the assignment grant at once whatever the Delay
+	// (assignments seeded from configuration exist before any request).
+	AtOnce bool
 }
 
 // PutAssignment creates the assignment, or updates the description and
@@ -140,7 +143,7 @@ func (s *Store) PutAssignment(by Caller, req AssignmentRequest) (a Assignment, c
 		return Assignment{}, false, e
 	}
 	var from time.Time
-	if s.opts.Delay > 0 {
+	if s.opts.Delay > 0 && !req.AtOnce {
 		from = now.Add(s.opts.Delay)
 	}
 	s.purgeLocked(now)

@@ -176,3 +176,14 @@ func TestHasAssignmentWithin(t *testing.T) {
 		t.Fatal("an assignment at rg1 is seen from an unrelated scope")
 	}
 }
+
+func TestAtOnceIgnoresDelay(t *testing.T) {
+	c := newClock()
+	s := New(Options{Now: c.Now, Delay: time.Hour})
+	if _, _, e := s.PutAssignment(Caller{}, AssignmentRequest{Name: NameFor("seed"), Scope: mustScope(t, rg1), RoleDefinitionID: ReaderID, PrincipalID: uamiOID, AtOnce: true}); e != nil {
+		t.Fatal(e)
+	}
+	if !s.Allowed(uamiOID, actRGRead, rg1) {
+		t.Fatal("an AtOnce assignment waits for the delay")
+	}
+}

@@ -9,9 +9,9 @@ import (
 // the scope it is checked at (protocols-2026 §21.4):
 //
 //	GET    /subscriptions/{s}                               Microsoft.Resources/subscriptions/read at the subscription
-//	GET    /subscriptions/{s}/resourcegroups                Microsoft.Resources/subscriptions/resourceGroups/read at the subscription
-//	PUT    /subscriptions/{s}/resourcegroups/{rg}           Microsoft.Resources/subscriptions/resourceGroups/write at the group
-//	GET    …/resourcegroups/{rg}/resources                  Microsoft.Resources/subscriptions/resourceGroups/resources/read
+//	GET    /subscriptions/{s}/resourcegroups                Microsoft.Resources/subscriptions/resourcegroups/read at the subscription
+//	PUT    /subscriptions/{s}/resourcegroups/{rg}           Microsoft.Resources/subscriptions/resourcegroups/write at the group
+//	GET    …/resourcegroups/{rg}/resources                  Microsoft.Resources/subscriptions/resourcegroups/resources/read
 //	GET    /subscriptions/{s}/resources                     Microsoft.Resources/subscriptions/resources/read
 //	GET    /subscriptions/{s}/providers[/{ns}]              Microsoft.Resources/subscriptions/providers/read
 //	POST   /subscriptions/{s}/providers/{ns}/register       {ns}/register/action
@@ -74,15 +74,17 @@ func requestAction(method, path string) (action, scope string, ok bool) {
 	case "tagnames":
 		return res + "/tagNames/" + verb, subScope, true
 	case "resourcegroups":
+		// "resourcegroups" in lower case, as ARM's AuthorizationFailed
+		// messages spell it (protocols §12.3, observed).
 		switch len(rest) {
 		case 1:
-			return res + "/resourceGroups/read", subScope, true
+			return res + "/resourcegroups/read", subScope, true
 		case 2:
-			return res + "/resourceGroups/" + verb, subScope + "/resourceGroups/" + rest[1], true
+			return res + "/resourcegroups/" + verb, subScope + "/resourceGroups/" + rest[1], true
 		}
 		rgScope := subScope + "/resourceGroups/" + rest[1]
 		if len(rest) == 3 && strings.EqualFold(rest[2], "resources") {
-			return res + "/resourceGroups/resources/read", rgScope, true
+			return res + "/resourcegroups/resources/read", rgScope, true
 		}
 		if !strings.EqualFold(rest[2], "providers") {
 			return "", "", false

@@ -10,13 +10,13 @@ func TestRequestAction(t *testing.T) {
 		ok            bool
 	}{
 		{"GET", s, "Microsoft.Resources/subscriptions/read", s, true},
-		{"GET", s + "/resourcegroups", "Microsoft.Resources/subscriptions/resourceGroups/read", s, true},
-		{"GET", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourceGroups/read", rg1, true},
-		{"HEAD", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourceGroups/read", rg1, true},
-		{"PUT", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourceGroups/write", rg1, true},
-		{"PATCH", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourceGroups/write", rg1, true},
-		{"DELETE", s + "/resourceGroups/rg1/", "Microsoft.Resources/subscriptions/resourceGroups/delete", rg1, true},
-		{"GET", s + "/resourceGroups/rg1/resources", "Microsoft.Resources/subscriptions/resourceGroups/resources/read", rg1, true},
+		{"GET", s + "/resourcegroups", "Microsoft.Resources/subscriptions/resourcegroups/read", s, true},
+		{"GET", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourcegroups/read", rg1, true},
+		{"HEAD", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourcegroups/read", rg1, true},
+		{"PUT", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourcegroups/write", rg1, true},
+		{"PATCH", s + "/resourceGroups/rg1", "Microsoft.Resources/subscriptions/resourcegroups/write", rg1, true},
+		{"DELETE", s + "/resourceGroups/rg1/", "Microsoft.Resources/subscriptions/resourcegroups/delete", rg1, true},
+		{"GET", s + "/resourceGroups/rg1/resources", "Microsoft.Resources/subscriptions/resourcegroups/resources/read", rg1, true},
 		{"GET", s + "/resources", "Microsoft.Resources/subscriptions/resources/read", s, true},
 		{"GET", s + "/providers", "Microsoft.Resources/subscriptions/providers/read", s, true},
 		{"GET", s + "/providers/Microsoft.KeyVault", "Microsoft.Resources/subscriptions/providers/read", s, true},
@@ -68,4 +68,21 @@ func FuzzRequestAction(f *testing.F) {
 			t.Fatalf("scope %q of %s %s: %v", scope, method, path, err)
 		}
 	})
+}
+
+func TestIsAuthorizationPath(t *testing.T) {
+	for path, want := range map[string]bool{
+		kv1 + "/providers/Microsoft.Authorization/roleAssignments/x":     true,
+		"/providers/microsoft.authorization/ROLEDEFINITIONS":             true,
+		"providers/Microsoft.Authorization/roleDefinitions/x":            true,
+		rg1 + "/providers/Microsoft.Authorization/locks/l1":              false,
+		subID + "/providers/Microsoft.Authorization/policyAssignments/p": false,
+		rg1 + "/providers/Microsoft.KeyVault/vaults/roleAssignments":     false,
+		subID + "/providers/Microsoft.Authorization":                     false,
+		"/providers/Microsoft.Authorization/roleAssignmentsX/y":          false,
+	} {
+		if got := IsAuthorizationPath(path); got != want {
+			t.Errorf("IsAuthorizationPath(%q) = %v; want %v", path, got, want)
+		}
+	}
 }

@@ -11,16 +11,6 @@ const (
 	RoleDefinitions = "roleDefinitions"
 )
 
-// APIVersions are the api-versions the emulator accepts on these routes
-// (checked by the router). 2022-04-01 is what armauthorization/v2 and the
-// Learn REST pages use; the others are older or preview versions peers
-// pin (the Azure CLI's role definitions: 2022-05-01-preview; unverified).
-var APIVersions = []string{
-	"2015-07-01", "2018-01-01-preview", "2018-07-01", "2018-09-01-preview",
-	"2020-04-01-preview", "2020-08-01-preview", "2020-10-01-preview",
-	"2021-04-01-preview", "2022-04-01", "2022-05-01-preview",
-}
-
 // Target is a request path split into the scope and what under
 // /providers/Microsoft.Authorization it names.
 type Target struct {
@@ -31,12 +21,21 @@ type Target struct {
 
 const authzMarker = "/providers/microsoft.authorization/"
 
-// IsAuthorizationPath reports whether path addresses the
-// Microsoft.Authorization provider at some scope (ARM routes such a path
-// to this package whatever precedes it).
+// IsAuthorizationPath reports whether path addresses role definitions or
+// role assignments at some scope ({scope}/providers/Microsoft.Authorization/
+// roleDefinitions|roleAssignments[/…]); the router sends those to Serve.
+// Other Microsoft.Authorization types (locks, policy) are not matched.
 func IsAuthorizationPath(path string) bool {
-	return strings.Contains(strings.ToLower(path), authzMarker) ||
-		strings.HasPrefix(strings.ToLower(path), authzMarker[1:])
+	low := strings.ToLower(path)
+	if !strings.HasPrefix(low, "/") {
+		low = "/" + low
+	}
+	i := strings.LastIndex(low, authzMarker)
+	if i < 0 {
+		return false
+	}
+	collection, _, _ := strings.Cut(low[i+len(authzMarker):], "/")
+	return collection == "roleassignments" || collection == "roledefinitions"
 }
 
 // ParseTarget splits path at its last /providers/Microsoft.Authorization/.

@@ -45,7 +45,7 @@ func Open(dir string) (*Bolt, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("emulator: open %s: the file is locked by another emulator using the same state directory; stop it or choose another state directory", path)
+			return nil, fmt.Errorf("emulator: open %s: the file is locked by another emulator using the same state directory; stop it or choose another state directory (azmsi emulator --state DIR, Options.StateDir)", path)
 		}
 		return nil, fmt.Errorf("emulator: open %s: %w (delete the file to start from the config's role assignments again)", path, err)
 	}
