@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/azmsi/azmsi/arm"
+	"github.com/azmsi/azmsi/broker"
 	"github.com/azmsi/azmsi/identity"
 	"github.com/azmsi/azmsi/internal/testenv"
 )
@@ -158,11 +159,17 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"groups", "list"}, {"groups", "show", "rg-ok"}, {"groups", "exists", "rg-ok"},
 		{"groups", "create", "rg-new", "--location", "eastus", "--tag", "a=b"}, {"groups", "update", "rg-ok", "--tag", "a=b"},
 		{"groups", "delete", "rg-ok", "--yes"},
-		{"rest", "GET", "/subscriptions"}, {"rest", "PUT", "/subscriptions/{subscriptionId}/resourcegroups/x", "--body", `{"location":"eastus"}`},
-		{"rest", "GET", "/subscriptions/{subscriptionId}/expired"},
+		{"rest", "/subscriptions", "--api-version", "2022-12-01"},
+		{"rest", "-X", "PUT", "/subscriptions/{subscriptionId}/resourcegroups/x", "--api-version", "2021-04-01", "--body", `{"location":"eastus"}`},
+		{"rest", "/subscriptions/{subscriptionId}/expired", "--api-version", "2022-12-01"},
 	}
 	runs, checked := 0, 0
-	for host, env := range w.hosts() {
+	hosts := w.hosts()
+	// A broker in front of the IMDS host, found through AZMSI_BROKER: its
+	// log and stats are checked too.
+	sock, brokerLog, b := startCanaryBroker(t, w)
+	hosts["broker"] = with(hosts["imds"], "AZMSI_BROKER", "unix://"+sock)
+	for host, env := range hosts {
 		for _, echo := range []bool{false, true} {
 			w.echo.Store(echo)
 			for _, args := range commands {
@@ -240,7 +247,42 @@ func TestSecretsNeverLeak(t *testing.T) {
 			checked += all.Len()
 		}
 	}
+	stats, _ := json.Marshal(b.Stats())
+	if b.Stats().ClientsServed == 0 {
+		t.Error("the broker served no client: the broker host was not exercised")
+	}
+	if l := leaks(brokerLog.String() + string(stats)); l != nil {
+		t.Errorf("broker log or stats leaked %v\n%s\n%s", l, brokerLog, stats)
+	}
+	checked += len(brokerLog.String()) + len(stats)
 	t.Logf("%d CLI runs and 6 library scenarios, %d bytes of output checked: no canary", runs, checked)
+}
+
+// startCanaryBroker runs a broker (logging at debug level into the
+// returned buffer) in front of the canary world's IMDS on a Unix socket.
+func startCanaryBroker(t *testing.T, w *canaryWorld) (string, *testenv.SyncBuffer, *broker.Broker) {
+	t.Helper()
+	logs := &testenv.SyncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	b, err := broker.New(broker.Options{Logger: logger, Upstream: identity.Options{
+		Endpoint: w.identity.URL, HTTPClient: w.client(), Logger: logger, RetryBudget: time.Second,
+		Getenv: func(string) string { return "" },
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "b.sock")
+	l, err := broker.ListenUnix(sock, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(l) }()
+	t.Cleanup(func() {
+		_ = b.Close()
+		<-done
+	})
+	return sock, logs, b
 }
 
 // runWith runs azmsi in-process with exactly env and client.
