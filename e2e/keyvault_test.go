@@ -56,6 +56,18 @@ func TestKeyVaultScriptAndRefusals(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "403 Forbidden/AccessDenied") {
 		t.Errorf("reader: %s", r)
 	}
+	// On an RBAC vault (the default for 2026-04-01) the control-plane roles
+	// grant no data action: the Reader, and even the Contributor, get 403.
+	rbac := []string{"rest", "-X", "PUT", e2eVaultPath + "rbacvault", "--api-version", "2026-04-01", "--body",
+		`{"location":"westeurope","properties":{"tenantId":"` + e2eTenant + `","sku":{"family":"A","name":"standard"}}}`}
+	want(t, azmsi(t, em.env, rbac...), 0, rbac...)
+	for _, id := range [][]string{{"--client-id", readerID}, nil} {
+		args := append([]string{"secret", "show", "--vault", "rbacvault", "db-password"}, id...)
+		r = azmsi(t, em.env, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "403 Forbidden/ForbiddenByRbac") || !strings.Contains(r.stderr, "getSecret/action") {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
 	// A vault of another tenant refuses this tenant's token.
 	createVault(t, em, "othertenant", "eeeeeeee-0000-4000-8000-000000000009")
 	r = azmsi(t, em.env, "secret", "show", "--vault", "othertenant", "db-password")

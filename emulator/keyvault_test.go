@@ -170,3 +170,39 @@ func TestKeyVaultValuesNeverLogged(t *testing.T) {
 		t.Errorf("logs hold the value, or no data-plane request was logged:\n%s", out)
 	}
 }
+
+// TestKeyVaultRBAC: an RBAC vault decided by the roles store with roles
+// from the config: Secrets User (on the vault) reads but cannot write,
+// Secrets Officer writes, the control-plane Contributor and Reader get
+// ForbiddenByRbac naming the data action.
+func TestKeyVaultRBAC(t *testing.T) {
+	cfg := DefaultConfig()
+	vaultID := vaultARMID + "kvrbac"
+	cfg.RoleAssignments = append(cfg.RoleAssignments,
+		RoleAssignment{Identity: "app-contributor", Scope: vaultID, Role: "Key Vault Secrets Officer"},
+		RoleAssignment{Identity: "app-reader", Scope: vaultID + "/secrets/db-password", Role: "Key Vault Secrets User"})
+	e := startARM(t, Options{Config: cfg})
+	v := createVault(t, e, "kvrbac", `{"tenantId":"`+defaultTID+`","sku":{"family":"A","name":"standard"}}`) // 2026-04-01: RBAC by default
+	if v["properties"].(map[string]any)["enableRbacAuthorization"] != true {
+		t.Fatalf("RBAC not on by default: %v", v["properties"])
+	}
+	url := e.s.VaultURL("kvrbac") + "secrets/db-password" + kvAPI
+	tok := func(name string) string { return e.tokenFor(name, "https://vault.azure.net") }
+
+	mustKV(t, kvDo(t, e.s, "PUT", url, tok("app-contributor"), `{"value":"s3cr3t"}`), 200)
+	mustKV(t, kvDo(t, e.s, "GET", url, tok("app-reader"), ""), 200)
+	r := kvDo(t, e.s, "PUT", url, tok("app-reader"), `{"value":"x"}`)
+	mustKV(t, r, 403)
+	if !strings.Contains(r.errMessage(), "Action: 'Microsoft.KeyVault/vaults/secrets/setSecret/action'") {
+		t.Errorf("reader set: %s", r.body)
+	}
+	// vm-system is Contributor on the subscription: no data actions.
+	r = kvDo(t, e.s, "GET", url, tok("vm-system"), "")
+	mustKV(t, r, 403)
+	if !strings.Contains(string(r.body), `"ForbiddenByRbac"`) || !strings.Contains(r.errMessage(), "getSecret/action") {
+		t.Errorf("contributor get: %s", r.body)
+	}
+	// app-reader's role is on one secret only.
+	mustKV(t, kvDo(t, e.s, "GET", e.s.VaultURL("kvrbac")+"secrets"+kvAPI, tok("app-reader"), ""), 403)
+	mustKV(t, kvDo(t, e.s, "GET", e.s.VaultURL("kvrbac")+"secrets"+kvAPI, tok("app-contributor"), ""), 200)
+}
