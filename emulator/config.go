@@ -35,6 +35,9 @@ type (
 	ResourceType = config.ResourceType
 	// Duration is a time.Duration written as "5s" in the config file.
 	Duration = config.Duration
+	// HostSettings fixes a non-IMDS host's address, secret and (Service
+	// Fabric) certificate across restarts (the config's "hosts").
+	HostSettings = config.HostSettings
 )
 
 // Identity kinds.

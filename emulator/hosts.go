@@ -39,11 +39,12 @@ type HostInfo struct {
 // startHosts opens a listener per non-IMDS host of Options.Hosts. On error
 // the caller closes the server (which closes whatever was started).
 func (s *Server) startHosts() error {
-	names, err := hosts.Normalize(s.opts.Hosts)
+	specs, err := hosts.Parse(s.opts.Hosts)
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
+	for _, sp := range specs {
+		name := sp.Name
 		if name == HostIMDS {
 			continue
 		}
@@ -53,12 +54,22 @@ func (s *Server) startHosts() error {
 			}
 			continue
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		addr := sp.Addr
+		if addr == "" {
+			addr = s.config().Hosts[name].Address
+		}
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if err := checkBindAddr(addr, s.opts.AllowNonLoopback); err != nil {
+			return fmt.Errorf("emulator: host %s: %w", name, err)
+		}
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return fmt.Errorf("emulator: %s listener: %w", name, err)
+			return fmt.Errorf("emulator: %s listener at %s: %w", name, addr, err)
 		}
 		s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
-		h, tc, err := s.hosts.Add(name, ln.Addr().String())
+		h, tc, err := s.hosts.Add(name, advertised(ln.Addr()))
 		if err != nil {
 			_ = ln.Close()
 			return err

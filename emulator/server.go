@@ -86,8 +86,9 @@ type Options struct {
 	Faults *Faults
 	// Hosts are the managed-identity hosts to emulate besides IMDS (names in
 	// HostNames; "imds" is accepted and implied). Each gets its own loopback
-	// listener on a random port; Env points clients at the
-	// first non-IMDS host listed, HostEnv at any.
+	// listener: at NAME=host:port when an entry says so, else at the
+	// configuration's hosts.NAME.address, else on a random port. Env points
+	// clients at the first non-IMDS host listed, HostEnv at any.
 	Hosts []string
 	// RBACDelay is how long a role-assignment change takes to apply to
 	// authorization, as Azure's propagation does (0: from the next request).
@@ -363,7 +364,7 @@ func (s *Server) listen() error {
 		if err != nil {
 			return fmt.Errorf("emulator: IMDS listener: %w", err)
 		}
-		s.imdsURL = "http://" + ln.Addr().String()
+		s.imdsURL = "http://" + advertised(ln.Addr())
 		s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
 		s.serveFamily("imds", ln, s.imdsHandler(), nil)
 	}
@@ -372,7 +373,7 @@ func (s *Server) listen() error {
 		if err != nil {
 			return fmt.Errorf("emulator: ARM listener: %w", err)
 		}
-		s.armURL = "https://" + ln.Addr().String()
+		s.armURL = "https://" + advertised(ln.Addr())
 		s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.Leaf}}
 		s.serveFamily("arm", ln, s.armHandler(), tc)
@@ -509,6 +510,24 @@ func (s *Server) loadConfig(cfg *Config) error {
 
 // reset restores the configuration the server was started with.
 func (s *Server) reset() error { return s.loadConfig(s.initial) }
+
+// advertised is the address clients are told to use for a listener: the
+// listen address, except that a wildcard one (0.0.0.0, ::, as inside a
+// container whose ports are published) is named by its loopback address,
+// which is where a published port arrives on the host.
+func advertised(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() != nil {
+			return net.JoinHostPort("127.0.0.1", port)
+		}
+		return net.JoinHostPort("::1", port)
+	}
+	return a.String()
+}
 
 // checkBindAddr refuses addresses that are not loopback unless allowed.
 func checkBindAddr(addr string, allowNonLoopback bool) error {

@@ -115,7 +115,7 @@ See docs/reliability.md.`,
 			if (opts.TLSCert == "") != (opts.TLSKey == "") {
 				return flagErrorf("--tls-cert and --tls-key go together")
 			}
-			if err := validateHosts(opts.Hosts); err != nil {
+			if err := validateHosts(opts.Hosts, opts.AllowNonLoopback); err != nil {
 				return err
 			}
 			if !opts.AllowNonLoopback {
@@ -161,7 +161,7 @@ See docs/reliability.md.`,
 	fl.BoolVar(&opts.AllowNonLoopback, "allow-non-loopback", false, "allow listening on non-loopback addresses (anyone who can connect gets tokens)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log requests on stderr")
 	fl.BoolVar(&opts.IMDSv2, "imds-v2", false, "serve IMDSv2's platform-metadata document (/metadata/identity/getplatformmetadata); default 404, as a VM with IMDSv1 only")
-	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; the env points at the first non-IMDS one)")
+	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; NAME=127.0.0.1:PORT fixes its address; the env points at the first non-IMDS one)")
 	fl.StringVar(&opts.ArcKeyDir, "arc-key-dir", "", "folder for Azure Arc challenge key files (default: a temp folder; exported as AZMSI_ARC_KEY_DIR)")
 	fl.StringVar(&opts.Faults, "faults", "", "inject faults, e.g. imds:500=0.3,arm:503=0.2,imds:down=5s,seed=42 (see above)")
 	fl.StringVar(&opts.WorkloadFaults, "workload-faults", "", "workload-identity faults with --host workload, e.g. expiredfile or 429=2,retryafter=2s (see above)")
@@ -352,15 +352,22 @@ func checkLoopbackAddr(flag, addr string) error {
 	return nil
 }
 
-// validateHosts checks --host values against the emulator's host names.
-func validateHosts(hosts []string) error {
+// validateHosts checks --host values (NAME or NAME=host:port) against the
+// emulator's host names and, unless allowed, loopback addresses.
+func validateHosts(hosts []string, allowNonLoopback bool) error {
 	for _, h := range hosts {
+		name, addr, hasAddr := strings.Cut(h, "=")
 		ok := false
 		for _, k := range emulator.HostNames {
-			ok = ok || strings.EqualFold(strings.TrimSpace(h), k)
+			ok = ok || strings.EqualFold(strings.TrimSpace(name), k)
 		}
 		if !ok {
-			return flagErrorf("--host %q is not a host the emulator knows; use one of %s", h, strings.Join(emulator.HostNames, ", "))
+			return flagErrorf("--host %q is not a host the emulator knows; use one of %s (optionally NAME=127.0.0.1:PORT)", h, strings.Join(emulator.HostNames, ", "))
+		}
+		if hasAddr && !allowNonLoopback {
+			if err := checkLoopbackAddr("--host "+strings.TrimSpace(name), strings.TrimSpace(addr)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

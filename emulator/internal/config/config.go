@@ -32,6 +32,8 @@ type Config struct {
 	RoleAssignments []RoleAssignment `json:"roleAssignments"`
 	// ResourceTypes tunes generic ARM resource types (resourcetypes.go).
 	ResourceTypes []ResourceType `json:"resourceTypes,omitempty"`
+	// Hosts fixes the address and secret of non-IMDS hosts (hosts.go).
+	Hosts map[string]HostSettings `json:"hosts,omitempty"`
 }
 
 // Instance describes the emulated virtual machine (IMDS compute metadata).
@@ -184,6 +186,7 @@ func (c *Config) Clone() *Config {
 		cp.Subscriptions = nil
 	}
 	cp.RoleAssignments = append([]RoleAssignment(nil), c.RoleAssignments...)
+	cp.Hosts = maps.Clone(c.Hosts)
 	if c.ResourceTypes != nil {
 		cp.ResourceTypes = make([]ResourceType, len(c.ResourceTypes))
 		for i, t := range c.ResourceTypes {

@@ -29,6 +29,9 @@ func (c *Config) Normalize() error {
 	if err := c.checkResourceTypes(); err != nil {
 		return err
 	}
+	if err := c.checkHosts(); err != nil {
+		return err
+	}
 	return c.checkRoleAssignments(names, subs)
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,29 +95,62 @@ func New(d Deps) *Set {
 	return &Set{tokens: d.Tokens, config: d.Config, stats: d.Stats, logger: d.Logger, now: d.Clock, arcDir: d.ArcKeyDir}
 }
 
-// Normalize validates Options.Hosts: known names, lower case, no
-// duplicates; "imds" is implied.
-func Normalize(in []string) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
+// Spec is one host of Options.Hosts and the address it listens at ("":
+// the configuration's hosts.<name>.address, else a random loopback port).
+type Spec struct{ Name, Addr string }
+
+// Parse validates Options.Hosts: entries "name" or "name=host:port",
+// repeated or comma-separated, known names in any case, "imds" implied
+// and taking no address. A name given twice is one host; two different
+// addresses for it are an error.
+func Parse(in []string) ([]Spec, error) {
+	var out []Spec
+	at := map[string]int{}
 	for _, raw := range in {
-		for _, h := range strings.Split(raw, ",") {
-			h = strings.ToLower(strings.TrimSpace(h))
-			if h == "" {
+		for _, item := range strings.Split(raw, ",") {
+			name, addr, _ := strings.Cut(strings.TrimSpace(item), "=")
+			name, addr = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(addr)
+			if name == "" {
+				if addr != "" {
+					return nil, fmt.Errorf("emulator: host entry %q has an address but no host name; use NAME=127.0.0.1:PORT", item)
+				}
 				continue
 			}
-			known := false
-			for _, k := range Names {
-				known = known || k == h
+			if !slices.Contains(Names, name) {
+				return nil, fmt.Errorf("emulator: unknown host %q; use one of %s", name, strings.Join(Names, ", "))
 			}
-			if !known {
-				return nil, fmt.Errorf("emulator: unknown host %q; use one of %s", h, strings.Join(Names, ", "))
+			if addr != "" {
+				if name == IMDS || name == Workload {
+					return nil, fmt.Errorf("emulator: host %s takes no address here (IMDS listens at Options.IMDSAddr; workload identity on its own)", name)
+				}
+				if err := config.CheckHostAddress(addr); err != nil {
+					return nil, fmt.Errorf("emulator: host %s: %v", name, err)
+				}
 			}
-			if !seen[h] {
-				seen[h] = true
-				out = append(out, h)
+			i, seen := at[name]
+			switch {
+			case !seen:
+				at[name] = len(out)
+				out = append(out, Spec{Name: name, Addr: addr})
+			case addr != "" && out[i].Addr != "" && out[i].Addr != addr:
+				return nil, fmt.Errorf("emulator: host %s is given two addresses, %s and %s", name, out[i].Addr, addr)
+			case addr != "":
+				out[i].Addr = addr
 			}
 		}
+	}
+	return out, nil
+}
+
+// Normalize is Parse's host names, in order.
+func Normalize(in []string) ([]string, error) {
+	specs, err := Parse(in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(specs))
+	for i, sp := range specs {
+		out[i] = sp.Name
 	}
 	return out, nil
 }
@@ -130,10 +164,10 @@ func (s *Set) Add(name, addr string) (http.Handler, *tls.Config, error) {
 	var tc *tls.Config
 	switch name {
 	case AppService, ContainerApps:
-		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, httpx.RandomSecret()
+		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, s.secretFor(name)
 		h = s.appServiceHandler(he)
 	case AppService2017, AzureML:
-		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, httpx.RandomSecret()
+		he.TokenURL, he.Secret = he.BaseURL+appServiceTokenPath, s.secretFor(name)
 		h = s.msi2017Handler(he)
 	case CloudShell:
 		he.TokenURL = he.BaseURL + cloudShellTokenPath
@@ -147,9 +181,9 @@ func (s *Set) Add(name, addr string) (http.Handler, *tls.Config, error) {
 		h = s.arcHandler(s.arc)
 	case ServiceFabric:
 		he.BaseURL = "https://" + addr
-		he.TokenURL, he.Secret = he.BaseURL+sfTokenPath, httpx.RandomSecret()
+		he.TokenURL, he.Secret = he.BaseURL+sfTokenPath, s.secretFor(name)
 		var err error
-		if tc, he.Thumbprint, err = tlsca.SelfSigned("azmsi emulator Service Fabric"); err != nil {
+		if tc, he.Thumbprint, err = s.sfCertificate(); err != nil {
 			return nil, nil, err
 		}
 		h = s.serviceFabricHandler(he)
@@ -158,6 +192,28 @@ func (s *Set) Add(name, addr string) (http.Handler, *tls.Config, error) {
 	}
 	s.list = append(s.list, he)
 	return h, tc, nil
+}
+
+// secretFor is the configured secret of host name (hosts.<name>.secret),
+// else a random one.
+func (s *Set) secretFor(name string) string {
+	if s.config != nil {
+		if v := s.config().Hosts[name].Secret; v != "" {
+			return v
+		}
+	}
+	return httpx.RandomSecret()
+}
+
+// sfCertificate is the configured Service Fabric certificate
+// (hosts.servicefabric.certificate), else a fresh self-signed one.
+func (s *Set) sfCertificate() (*tls.Config, string, error) {
+	if s.config != nil {
+		if p := s.config().Hosts[ServiceFabric].Certificate; p != "" {
+			return loadPinnedCertificate(p)
+		}
+	}
+	return tlsca.SelfSigned("azmsi emulator Service Fabric")
 }
 
 // Close removes the Arc key files and the owned key folder.

@@ -96,3 +96,34 @@ func TestArcKeysFloodAndExpiry(t *testing.T) {
 		t.Errorf("after expiry a challenge is refused: %v", err)
 	}
 }
+
+func TestParse(t *testing.T) {
+	got, err := Parse([]string{"AppService=127.0.0.1:41056, arc", "appservice", "servicefabric=[::1]:2377", "arc=127.0.0.1:40342"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Spec{{AppService, "127.0.0.1:41056"}, {Arc, "127.0.0.1:40342"}, {ServiceFabric, "[::1]:2377"}}
+	if len(got) != len(want) {
+		t.Fatalf("Parse = %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Parse = %v, want %v", got, want)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"vm=127.0.0.1:1", `unknown host "vm"`},
+		{"=127.0.0.1:1", "no host name"},
+		{"imds=127.0.0.1:1", "takes no address"},
+		{"workload=127.0.0.1:1", "takes no address"},
+		{"arc=127.0.0.1", "is not host:port"},
+		{"arc=127.0.0.1:99999", "0 to 65535"},
+	} {
+		if _, err := Parse([]string{c.in}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%q) = %v, want %q", c.in, err, c.want)
+		}
+	}
+	if _, err := Parse([]string{"arc=127.0.0.1:1,arc=127.0.0.1:2"}); err == nil || !strings.Contains(err.Error(), "two addresses") {
+		t.Errorf("two addresses: %v", err)
+	}
+}
