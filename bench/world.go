@@ -36,5 +36,12 @@ func World(subs, groups int) *emulator.Config {
 			Identity: sys.Name, Scope: "/subscriptions/" + id, Role: "Reader",
 		})
 	}
+	// The VM lives in the first subscription (the config requires its
+	// subscription to be listed).
+	c.Instance.SubscriptionID = c.Subscriptions[0].SubscriptionID
+	if groups > 0 {
+		c.Instance.ResourceGroupName = c.Subscriptions[0].ResourceGroups[0].Name
+	}
+	sys.ResourceID = "" // derived again from the instance
 	return c
 }

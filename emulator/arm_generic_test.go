@@ -37,6 +37,9 @@ func TestGenericResourcesEndToEnd(t *testing.T) {
 	expect(t, e.do("GET", widgetPath("rg-gen", "w1"), reader, ""), 200, "")
 	expect(t, e.do("PUT", widgetPath("no-such-group", "w1"), tok, `{"location":"eastus"}`), 404, "ResourceGroupNotFound")
 	expect(t, e.do("PATCH", widgetPath("rg-gen", "w1"), tok, `{"tags":{"a":"b"}}`), 200, "")
+	// Contributor's NotActions: no writes to Microsoft.Authorization.
+	lock := "/subscriptions/" + sub1 + "/resourceGroups/rg-gen/providers/Contoso.Widgets/widgets/w1/providers/Microsoft.Authorization/locks/l1?api-version=2020-05-01"
+	expect(t, e.do("PUT", lock, tok, `{"properties":{"level":"CanNotDelete"}}`), 403, "AuthorizationFailed")
 
 	// The config's user-assigned identities are resources too: listed by
 	// type, and able to hold federated credentials.

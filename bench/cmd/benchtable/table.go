@@ -68,6 +68,10 @@ var rows = []row{
 	{label: "Emulator: token requests/s (loopback)", key: "Emulator/token-requests", unit: "req/s", higherWins: true, format: rate, target: "≥ 20,000/s", met: atLeast(20000)},
 	{label: "Emulator: list pages/s (100 groups, HTTPS)", key: "Emulator/list-pages", unit: "req/s", higherWins: true, format: rate, target: "≥ 5,000/s", met: atLeast(5000)},
 	{label: "Emulator: heap for 100,000 groups", key: "EmulatorMemory", unit: "heap-MB", format: mb},
+	{label: "Emulator: list pages/s (100 of 100,000 generic resources, HTTPS)", key: "GenericResources/list-pages", unit: "req/s", higherWins: true, format: rate, target: "≥ 5,000/s", met: atLeast(5000)},
+	{label: "Emulator: heap for 100,000 generic resources", key: "GenericResources/heap", unit: "heap-MB", format: mb, target: "≤ 200 MB", met: func(az, _ float64, _ bool) bool { return az <= 200 }},
+	{label: "Emulator: start to ready (env file written), no state", key: "EmulatorStart/state=false", unit: "ns/op", format: dur, target: "≤ 50 ms", met: func(az, _ float64, _ bool) bool { return az <= 50e6 }},
+	{label: "Emulator: start to ready (env file written), --state", key: "EmulatorStart/state=true", unit: "ns/op", format: dur, target: "≤ 50 ms", met: func(az, _ float64, _ bool) bool { return az <= 50e6 }},
 }
 
 // cell is one rendered row.

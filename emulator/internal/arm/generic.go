@@ -63,16 +63,28 @@ func (g genericScopes) Group(sub, name string) (resources.Group, bool) {
 	return resources.Group{Name: grp.Name, Deleting: grp.Deleting()}, true
 }
 
-// scopeParts is the subscription and resource group of an id.
+// scopeParts is the subscription and resource group of an id. It cuts
+// without allocating.
 func scopeParts(id string) (sub, group string) {
-	parts := strings.Split(id, "/")
-	if len(parts) < 3 || parts[0] != "" || !strings.EqualFold(parts[1], "subscriptions") {
+	rest, ok := cutPrefixFold(id, "/subscriptions/")
+	if !ok {
 		return "", ""
 	}
-	if len(parts) >= 5 && strings.EqualFold(parts[3], "resourceGroups") {
-		return parts[2], parts[4]
+	sub, rest, _ = strings.Cut(rest, "/")
+	if sub == "" {
+		return "", ""
 	}
-	return parts[2], ""
+	if rest, ok = cutPrefixFold(rest, "resourceGroups/"); ok {
+		group, _, _ = strings.Cut(rest, "/")
+	}
+	return sub, group
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
 }
 
 // userAssigned resolves a configured user-assigned identity.

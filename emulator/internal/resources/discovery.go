@@ -3,6 +3,7 @@ package resources
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/azmsi/azmsi/emulator/internal/apiversion"
@@ -77,6 +78,48 @@ func (s *Service) registered(sub, ns string) *apiError {
 		details: []errorBody{{Code: "MissingSubscriptionRegistration", Target: n.Name, Message: msg}}}
 }
 
+// withSeen adds to ns the types the store has held that ns does not list
+// (a namespace the catalog lacks entirely gets only those), so that clients
+// that look a type's api-versions up in its provider before GET or DELETE
+// (az resource show/delete, azmsi resources) find the ones it was written
+// with. ok=false: nothing to show.
+func (s *Service) withSeen(ns *apiversion.Namespace, name string) (*apiversion.Namespace, bool) {
+	seen := s.store.seenTypes(name)
+	if ns == nil && len(seen) == 0 {
+		return nil, false
+	}
+	out := &apiversion.Namespace{Name: name}
+	if ns != nil {
+		c := *ns
+		c.Types = slices.Clone(ns.Types)
+		out = &c
+	}
+	for _, st := range seen {
+		if slices.ContainsFunc(out.Types, func(t apiversion.Type) bool { return strings.EqualFold(t.Name, st.name) }) {
+			continue
+		}
+		vs := slices.Clone(st.versions)
+		slices.SortFunc(vs, func(a, b string) int { return compareVersions(b, a) })
+		if len(vs) == 0 {
+			continue
+		}
+		out.Types = append(out.Types, apiversion.Type{Name: st.name, Versions: vs, Tracked: st.tracked})
+	}
+	return out, true
+}
+
+// compareVersions orders api-versions as apiversion does; malformed ones
+// (never stored: requests are checked) sort first.
+func compareVersions(a, b string) int {
+	va, ea := apiversion.Parse(a)
+	vb, eb := apiversion.Parse(b)
+	switch {
+	case ea != nil || eb != nil:
+		return strings.Compare(a, b)
+	}
+	return va.Compare(vb)
+}
+
 func (s *Service) provider(ns *apiversion.Namespace, sub string, aliases bool) providerJSON {
 	p := providerJSON{ID: "/providers/" + ns.Name, Namespace: ns.Name, ResourceTypes: []resourceTypeJSON{}}
 	if sub != "" {
@@ -90,7 +133,7 @@ func (s *Service) provider(ns *apiversion.Namespace, sub string, aliases bool) p
 	for i := range ns.Types {
 		t := &ns.Types[i]
 		rt := resourceTypeJSON{ResourceType: t.Name, Locations: []string{}, APIVersions: t.Versions,
-			DefaultAPIVersion: t.Default(), Capabilities: t.Capabilities}
+			DefaultAPIVersion: typeDefault(t), Capabilities: t.Capabilities}
 		if t.Tracked {
 			rt.Locations = DisplayNames(s.o.Regions)
 		}
@@ -100,6 +143,16 @@ func (s *Service) provider(ns *apiversion.Namespace, sub string, aliases bool) p
 		p.ResourceTypes = append(p.ResourceTypes, rt)
 	}
 	return p
+}
+
+// typeDefault is t's defaultApiVersion: the newest stable one.
+func typeDefault(t *apiversion.Type) string {
+	for _, v := range t.Versions {
+		if pv, err := apiversion.Parse(v); err == nil && pv.Stable() {
+			return v
+		}
+	}
+	return t.Versions[0]
 }
 
 func wantsAliases(r *http.Request) bool {
@@ -136,7 +189,8 @@ func (s *Service) getProvider(req *request) {
 		}
 		sub = req.sub.ID
 	}
-	ns, ok := s.knownNamespace(req.route.Namespace)
+	known, _ := s.knownNamespace(req.route.Namespace)
+	ns, ok := s.withSeen(known, req.route.Namespace)
 	if !ok {
 		writeError(req.w, namespaceNotFound(req.route.Namespace))
 		return

@@ -208,8 +208,13 @@ func (s *Service) listResources(req *request) {
 // page walks set from the continuation, keeping keys under prefix that
 // keep() accepts and the caller may read, up to the page size.
 func (s *Service) page(req *request, set *orderedSet, prefix, scope string, lq *listQuery, keep func(string, *Record) bool, listForm bool) reply {
+	allowed := func(action, scope string) bool { return s.o.Authz.Allowed(req.who.ObjectID, action, scope) }
+	if pa, ok := s.o.Authz.(PrincipalAuthorizer); ok {
+		allowed = pa.For(req.who.ObjectID)
+	}
 	p := newPage()
 	more := false
+	lastType, readAction := "", ""
 	after := prefix
 	if lq.after > prefix {
 		after = lq.after
@@ -219,7 +224,13 @@ func (s *Service) page(req *request, set *orderedSet, prefix, scope string, lq *
 			return false
 		}
 		e := s.store.entries[k]
-		if e == nil || !keep(k, e.rec) || !s.o.Authz.Allowed(req.who.ObjectID, e.rec.Type+"/read", e.rec.ID) {
+		if e == nil || !keep(k, e.rec) {
+			return true
+		}
+		if e.rec.Type != lastType { // pages are mostly of one type
+			lastType, readAction = e.rec.Type, e.rec.Type+"/read"
+		}
+		if !allowed(readAction, e.rec.ID) {
 			return true
 		}
 		if p.n == lq.limit {

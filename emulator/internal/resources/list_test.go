@@ -205,3 +205,24 @@ func TestListCollections(t *testing.T) {
 		t.Errorf("$filter on an RP list: %d", r.status)
 	}
 }
+
+// countingAuthz is a PrincipalAuthorizer: listing must ask For once per
+// page, not Allowed per item.
+type countingAuthz struct{ fors, alloweds int }
+
+func (c *countingAuthz) Allowed(string, string, string) bool { c.alloweds++; return true }
+func (c *countingAuthz) For(oid string) func(string, string) bool {
+	c.fors++
+	return func(_, scope string) bool { return !strings.Contains(scope, "w003") }
+}
+
+func TestListUsesPrincipalAuthorizer(t *testing.T) {
+	ca := &countingAuthz{}
+	e := newEnv(t, func(o *Options) { o.Authz = ca })
+	seed(e, 10)
+	ca.alloweds, ca.fors = 0, 0
+	ids, _, _ := listAll(e, "/subscriptions/"+sub1+"/resources?api-version=2025-04-01")
+	if len(ids) != 10 || ca.fors != 1 || ca.alloweds != 0 {
+		t.Fatalf("%d items (want 10: w003 hidden), For %d times, Allowed %d times", len(ids), ca.fors, ca.alloweds)
+	}
+}

@@ -37,6 +37,10 @@ type Record struct {
 	ChangedBy     string    `json:"changedBy,omitempty"`
 	ChangedByType string    `json:"changedByType,omitempty"`
 
+	// APIVersion is the api-version of the last write; discovery lists it
+	// for types the catalog does not know.
+	APIVersion string `json:"apiVersion,omitempty"`
+
 	// Pending is the asynchronous operation running on the resource; it
 	// is stored so a restarted emulator finishes it.
 	Pending *Pending `json:"pending,omitempty"`

@@ -246,7 +246,8 @@ func (s *Service) putResource(req *request) {
 		}
 		rec := &Record{ID: id.String(), Type: id.FullType(), Location: f.location, Tags: f.tags,
 			SKU: f.sku, Plan: f.plan, ExtendedLocation: f.ext, Zones: f.zones, Properties: f.properties,
-			State: "Succeeded", CreatedAt: now, CreatedBy: req.who.ClientID, CreatedByType: req.who.Type}
+			State: "Succeeded", CreatedAt: now, CreatedBy: req.who.ClientID, CreatedByType: req.who.Type,
+			APIVersion: req.api.Version}
 		if f.kind != nil {
 			rec.Kind = *f.kind
 		}
@@ -364,6 +365,7 @@ func (s *Service) patchResource(req *request) {
 		}
 		now := s.now()
 		rec.ChangedAt, rec.ChangedBy, rec.ChangedByType = now, req.who.ClientID, req.who.Type
+		rec.APIVersion = req.api.Version
 		if err := s.store.commitLocked([]*Record{rec}, nil); err != nil {
 			return s.internal(err)
 		}

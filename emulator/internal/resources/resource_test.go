@@ -2,6 +2,7 @@ package resources
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -311,6 +312,26 @@ func TestDiscovery(t *testing.T) {
 	}
 	if r := e.do("GET", "/subscriptions/"+sub1+"/providers/Contoso.Nothing?api-version=2025-04-01", owner, ""); r.status != 404 || r.code() != "InvalidResourceNamespace" {
 		t.Errorf("unknown namespace: %d %s", r.status, r.body)
+	}
+	// Types the catalog lacks are discovered with the versions they were
+	// written with, so clients that look the version up (az resource
+	// show/delete) find one.
+	e.must("PUT", widget+"?api-version=2023-05-01", `{"location":"eastus"}`, 201)
+	e.must("PUT", widget+"?api-version=2024-02-01-preview", `{"location":"eastus"}`, 200)
+	e.must("PUT", rg1+"/providers/Microsoft.KeyVault/managedHSMs/h1?api-version=2025-01-01", `{"location":"eastus"}`, 201)
+	cw := e.must("GET", "/subscriptions/"+sub1+"/providers/Contoso.Widgets?api-version=2025-04-01", "", 200).json(t)
+	rts := cw["resourceTypes"].([]any)
+	if len(rts) != 1 {
+		t.Fatalf("Contoso.Widgets = %v", cw)
+	}
+	wt := rts[0].(map[string]any)
+	if wt["resourceType"] != "widgets" || !reflect.DeepEqual(wt["apiVersions"], []any{"2024-02-01-preview", "2023-05-01"}) ||
+		wt["defaultApiVersion"] != "2023-05-01" || len(wt["locations"].([]any)) == 0 {
+		t.Errorf("seen type = %v", wt)
+	}
+	kvp := e.must("GET", "/subscriptions/"+sub1+"/providers/Microsoft.KeyVault?api-version=2025-04-01", "", 200).json(t)
+	if !strings.Contains(fmt.Sprint(kvp["resourceTypes"]), "managedHSMs") || !strings.Contains(fmt.Sprint(kvp["resourceTypes"]), "vaults") {
+		t.Errorf("Microsoft.KeyVault lacks a seen type: %v", kvp["resourceTypes"])
 	}
 	locs := e.must("GET", "/subscriptions/"+sub1+"/locations?api-version=2022-12-01", "", 200).json(t)["value"].([]any)
 	first := locs[0].(map[string]any)

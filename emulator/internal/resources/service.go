@@ -36,6 +36,14 @@ type Authorizer interface {
 	Allowed(objectID, action, scope string) bool
 }
 
+// PrincipalAuthorizer is an optional extension of Authorizer: For returns
+// the decisions for one principal as a function, so that a list page asks
+// about a hundred resources without looking the principal up each time.
+// The function is used for one request only.
+type PrincipalAuthorizer interface {
+	For(objectID string) func(action, scope string) bool
+}
+
 // Subscription and Group are what the emulator tells about the scopes that
 // hold resources.
 type Subscription struct {

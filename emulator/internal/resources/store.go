@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,7 +48,25 @@ type Store struct {
 	// sweep is due.
 	pending map[string]time.Time
 	nextDue time.Time
+	// seen: the types stored so far per lower-case namespace, with the
+	// api-versions they were written with, for discovery of types the
+	// catalog lacks. Bounded: maxSeenTypes per namespace, maxSeenVersions
+	// per type, maxSeenNamespaces in all.
+	seen map[string]map[string]*seenType
 }
+
+// seenType is a resource type the store has held.
+type seenType struct {
+	name     string // without the namespace, casing as first stored
+	versions []string
+	tracked  bool
+}
+
+const (
+	maxSeenNamespaces = 256
+	maxSeenTypes      = 64
+	maxSeenVersions   = 16
+)
 
 // NewStore loads every record from p (nil: memory only, for tests and
 // runs without --state).
@@ -82,6 +101,50 @@ func (s *Store) clearLocked() {
 	s.byType = map[string]*orderedSet{}
 	s.pending = map[string]time.Time{}
 	s.nextDue = time.Time{}
+	s.seen = map[string]map[string]*seenType{}
+}
+
+// noteTypeLocked records r's type and api-version in s.seen.
+func (s *Store) noteTypeLocked(r *Record) {
+	ns, typ, ok := strings.Cut(r.Type, "/")
+	if !ok {
+		return
+	}
+	types := s.seen[strings.ToLower(ns)]
+	if types == nil {
+		if len(s.seen) >= maxSeenNamespaces {
+			return
+		}
+		types = map[string]*seenType{}
+		s.seen[strings.ToLower(ns)] = types
+	}
+	st := types[strings.ToLower(typ)]
+	if st == nil {
+		if len(types) >= maxSeenTypes {
+			return
+		}
+		st = &seenType{name: typ}
+		types[strings.ToLower(typ)] = st
+	}
+	st.tracked = st.tracked || r.Location != ""
+	if v := r.APIVersion; v != "" && len(st.versions) < maxSeenVersions && !slices.Contains(st.versions, v) {
+		st.versions = append(st.versions, v)
+	}
+}
+
+// SeenTypes returns the types of namespace ns the store has held (types
+// not in the catalog are discovered from them), with their api-versions.
+func (s *Store) seenTypes(ns string) []seenType {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []seenType
+	for _, st := range s.seen[strings.ToLower(ns)] {
+		c := *st
+		c.versions = slices.Clone(st.versions)
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b seenType) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
+	return out
 }
 
 // Len is the number of stored resources.
@@ -225,6 +288,7 @@ func (s *Store) indexLocked(r *Record) {
 	}
 	s.entries[k] = e
 	s.all.insert(k)
+	s.noteTypeLocked(r)
 	if r.Pending != nil {
 		s.pending[k] = r.Pending.Until
 		if s.nextDue.IsZero() || r.Pending.Until.Before(s.nextDue) {
