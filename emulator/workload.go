@@ -32,6 +32,12 @@ func ParseWorkloadFaults(spec string) (WorkloadFaults, error) { return entra.Par
 
 // WorkloadOptions configure the emulated AKS pod of HostWorkload.
 type WorkloadOptions struct {
+	// Addr is the listen address of the Entra and OIDC issuer endpoint;
+	// "" means 127.0.0.1:0 (a free port). Like the other listeners it must
+	// be loopback unless Options.AllowNonLoopback. A fixed :443 lets
+	// clients that insist on login.microsoftonline.com reach it in a
+	// network namespace that maps that name to this address.
+	Addr string
 	// TokenDir is the folder of the projected token file
 	// (azure-identity-token); "" means a temporary folder the server owns.
 	TokenDir string
@@ -85,7 +91,14 @@ func (s *Server) startWorkload() error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if err := checkBindAddr(addr, s.opts.AllowNonLoopback); err != nil {
+		return fmt.Errorf("emulator: Workload.Addr: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("emulator: workload listener: %w", err)
 	}

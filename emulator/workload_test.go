@@ -153,6 +153,8 @@ func TestWorkloadHostOptions(t *testing.T) {
 		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Identity: "nobody"}},
 		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{TokenLifetime: time.Minute}},
 		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Faults: WorkloadFaults{Status: 302}}},
+		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Addr: "192.0.2.1:0"}}, // not loopback
+		{Hosts: []string{HostWorkload}, Workload: WorkloadOptions{Addr: "nonsense"}},
 	} {
 		if s, err := startAndClose(o); err == nil {
 			t.Errorf("%+v accepted (%v)", o.Workload, s)

@@ -487,6 +487,43 @@ scenarios_netns_appservice() {
 	stop_emulator
 }
 
+# AKS workload identity with the Azure CLI, unmodified: `az login
+# --service-principal --federated-token` against the real authority
+# (login.microsoftonline.com, mapped in the namespace to 127.0.0.2 where the
+# emulator's Entra endpoint listens on 443 with a certificate for that name),
+# then ARM at management.azure.com as in the other az scenarios. The mapping
+# exists only for this scenario; elsewhere the name stays unresolvable.
+scenarios_netns_workload() {
+	local name=az-workload
+	selected "$name" || return 0
+	local hosts=/etc/netns/$NS/hosts
+	cp "$hosts" "$WORK/hosts.saved"
+	printf '127.0.0.2\tlogin.microsoftonline.com\n' >>"$hosts"
+	if ! start_ns_emulator emulator-workload --host workload --workload-addr 127.0.0.2:443 \
+		--tls-hostname login.microsoftonline.com --imds-addr 127.0.0.1:0; then
+		fail "$name" "emulator did not start with --host workload" "$WORK/log/emulator-workload.log"
+		cp "$WORK/hosts.saved" "$hosts"
+		return
+	fi
+	local tf cid tid
+	tf=$(env_value AZURE_FEDERATED_TOKEN_FILE)
+	cid=$(env_value AZURE_CLIENT_ID)
+	tid=$(env_value AZURE_TENANT_ID)
+	if [ ! -s "$tf" ] || [ "$cid" != "$UAMI_CID" ] || [ "$tid" != "$TENANT" ]; then
+		fail "$name" "the emulator's env file lacks the workload variables or the token file" "$EMU_ENV"
+	else
+		rm -rf "$WORK/azure"
+		expect_words "$name-login-federated-token" "$SUB1 $SUB2" \
+			az_ns login --service-principal -u "$cid" -t "$tid" --federated-token "$(cat "$tf")" --query "[].id" -o tsv
+		expect_words "$name-account-show" "$UAMI_CID servicePrincipal $TENANT" \
+			az_ns account show --query "[user.name, user.type, tenantId]" -o tsv
+		expect_words "$name-group-list" "$SUB1_GROUPS" az_ns group list --query "[].name" -o tsv
+		rm -rf "$WORK/azure"
+	fi
+	stop_emulator
+	cp "$WORK/hosts.saved" "$hosts"
+}
+
 # The seed sample's code lines must be in python/seed_sample.py unchanged and
 # in order (comments aside); shared/seed/example.py sits beside the repo.
 # The broker (issue 8) in front of the emulator, asked by an unmodified
@@ -558,6 +595,7 @@ main() {
 			scenarios_netns_imds
 			scenarios_netns_user_cert
 			scenarios_netns_appservice
+			scenarios_netns_workload
 			scenario_netns_broker
 		else
 			fail netns-setup "could not create a safe network namespace (needs root and iproute2)"

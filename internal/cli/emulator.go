@@ -48,6 +48,7 @@ type EmulatorOptions struct {
 	Hosts             []string // --host: managed-identity hosts to emulate
 	ArcKeyDir         string
 	WorkloadFaults    string // --workload-faults
+	WorkloadAddr      string // --workload-addr
 }
 
 // NewCmdEmulator builds `azmsi emulator`.
@@ -124,6 +125,11 @@ See docs/reliability.md.`,
 						return err
 					}
 				}
+				if opts.WorkloadAddr != "" {
+					if err := checkLoopbackAddr("--workload-addr", opts.WorkloadAddr); err != nil {
+						return err
+					}
+				}
 			}
 			if _, err := emulator.ParseFaults(opts.Faults); err != nil {
 				return flagErrorf("--faults: %v", err)
@@ -164,6 +170,7 @@ See docs/reliability.md.`,
 	fl.StringSliceVar(&opts.Hosts, "host", nil, "managed-identity host to emulate besides IMDS: "+strings.Join(emulator.HostNames, "|")+" (repeatable or comma list; NAME=127.0.0.1:PORT fixes its address; the env points at the first non-IMDS one)")
 	fl.StringVar(&opts.ArcKeyDir, "arc-key-dir", "", "folder for Azure Arc challenge key files (default: a temp folder; exported as AZMSI_ARC_KEY_DIR)")
 	fl.StringVar(&opts.Faults, "faults", "", "inject faults, e.g. imds:500=0.3,arm:503=0.2,imds:down=5s,seed=42 (see above)")
+	fl.StringVar(&opts.WorkloadAddr, "workload-addr", "", "listen address of the workload host's Entra endpoint (default 127.0.0.1 on a free port)")
 	fl.StringVar(&opts.WorkloadFaults, "workload-faults", "", "workload-identity faults with --host workload, e.g. expiredfile or 429=2,retryafter=2s (see above)")
 	return cmd
 }
@@ -209,7 +216,7 @@ func emulatorRun(ctx context.Context, f *Factory, opts *EmulatorOptions) error {
 		Hosts:             opts.Hosts,
 		ArcKeyDir:         opts.ArcKeyDir,
 		Faults:            faults,
-		Workload:          emulator.WorkloadOptions{Faults: wlFaults},
+		Workload:          emulator.WorkloadOptions{Faults: wlFaults, Addr: opts.WorkloadAddr},
 	})
 	if err != nil {
 		return err
