@@ -116,3 +116,18 @@ func TestGenericResourcesSurviveRestart(t *testing.T) {
 		t.Errorf("after restart: %s", r.body)
 	}
 }
+
+// TestGenericResourcesThrottled: generic requests spend the same
+// per-identity budget as the other ARM routes.
+func TestGenericResourcesThrottled(t *testing.T) {
+	e := startARM(t, Options{ARMRequestBudget: 3})
+	tok := e.token("app-contributor")
+	for range 3 {
+		expect(t, e.do("GET", widgetPath("rg-web", "none"), tok, ""), 404, "ResourceNotFound")
+	}
+	r := e.do("GET", widgetPath("rg-web", "none"), tok, "")
+	expect(t, r, 429, "TooManyRequests")
+	if r.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}

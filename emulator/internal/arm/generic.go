@@ -19,7 +19,8 @@ import (
 // ARM service calls it (the group-delete cascade) while holding a.mu, so
 // the lock order is always a.mu before the resource store's.
 
-// genericAuth authenticates for the resources package.
+// genericAuth authenticates for the resources package, and spends the
+// caller's request budget (429 when it is exhausted).
 type genericAuth struct{ a *Service }
 
 func (g genericAuth) Authenticate(w http.ResponseWriter, r *http.Request) (resources.Principal, bool) {
@@ -27,8 +28,13 @@ func (g genericAuth) Authenticate(w http.ResponseWriter, r *http.Request) (resou
 	if !ok {
 		return resources.Principal{}, false
 	}
-	req := &Request{tok: tok}
+	req := &Request{r: r, hdr: w.Header(), tok: tok}
 	appID, oid := req.principal()
+	// The same per-identity request budget as the ARM service's own routes.
+	if !g.a.admit(req) {
+		req.res.flush(w)
+		return resources.Principal{}, false
+	}
 	// systemData.createdByType for a service principal or managed identity
 	// (unverified which of "Application" and "ManagedIdentity" ARM writes
 	// for managed identities).
