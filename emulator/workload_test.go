@@ -181,3 +181,30 @@ func startAndClose(o Options) (*Server, error) {
 	}
 	return s, err
 }
+
+// TestWorkloadTokenFileRotatesOnTheServerClock: the projector follows
+// Options.Clock, so moving the emulator's clock past 80 % of the token's
+// hour rewrites the file (the bound only turns a hang into a failure).
+func TestWorkloadTokenFileRotatesOnTheServerClock(t *testing.T) {
+	clock := newFakeClock()
+	_, env := workloadEnv(t, Options{Clock: clock.Now})
+	path := env["AZURE_FEDERATED_TOKEN_FILE"]
+	first, _ := os.ReadFile(path)
+	// (That nothing is rewritten before 48m is checked in package entra on
+	// a fully fake clock.)
+	clock.Advance(49 * time.Minute)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		now, _ := os.ReadFile(path)
+		if string(now) != string(first) {
+			if c := claimsOf(t, string(now)); c["iat"].(float64) != float64(clock.Now().Unix()) {
+				t.Errorf("rotated token iat %v, want the server clock's %d", c["iat"], clock.Now().Unix())
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the file was not rotated after the server clock passed 48m")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
