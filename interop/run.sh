@@ -165,6 +165,8 @@ install_packages() {
 	[ -x /usr/bin/az ] || need+=(azure-cli)
 	[ -x "$PY" ] && "$PY" -c 'import msrestazure' 2>/dev/null || need+=(python3-msrestazure)
 	[ -x "$PY" ] && "$PY" -c 'import azure.identity, azure.mgmt.resource' 2>/dev/null || need+=(python3-azure)
+	command -v node >/dev/null || need+=(nodejs)
+	command -v npm >/dev/null || need+=(npm)
 	if [ ${#need[@]} -eq 0 ]; then
 		say "Debian packages already installed"
 		return 0
@@ -336,8 +338,17 @@ scenarios_python_env() {
 	expect_flow python-azure-identity-env-object_id "$SUB1" "$SUB1_GROUPS" "${run[@]}" "object_id=$UAMI_OID" "$arm"
 	expect_flow python-azure-identity-env-resource_id "$SUB1" "$SUB1_GROUPS" "${run[@]}" "resource_id=$UAMI_RID" "$arm"
 	scenario_python_keyvault "$arm"
+	scenario_js_keyvault "$arm"
 	NS_EXTRA_ENV=()
 	stop_emulator
+}
+
+# make_sdk_vault ARM: vault kvpy through the emulated ARM, with an access
+# policy for the system identity (a re-PUT when it exists).
+make_sdk_vault() {
+	local body='{"location":"westeurope","properties":{"tenantId":"'$TENANT'","sku":{"family":"A","name":"standard"},"enableRbacAuthorization":false,"accessPolicies":[{"tenantId":"'$TENANT'","objectId":"11111111-1111-1111-1111-aaaaaaaaaaaa","permissions":{"secrets":["get","set"]}}]}}'
+	in_ns env AZMSI_ARM_ENDPOINT="$1" "$BIN/azmsi" rest -X PUT "/subscriptions/$SUB1/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kvpy" \
+		--api-version 2026-04-01 --body "$body"
 }
 
 # azure-keyvault-secrets, unmodified: a vault made through the emulated ARM
@@ -348,9 +359,7 @@ scenario_python_keyvault() {
 	selected "$name" || return 0
 	SCEN_T0=$SECONDS
 	out=$WORK/log/$name.out
-	local body='{"location":"westeurope","properties":{"tenantId":"'$TENANT'","sku":{"family":"A","name":"standard"},"enableRbacAuthorization":false,"accessPolicies":[{"tenantId":"'$TENANT'","objectId":"11111111-1111-1111-1111-aaaaaaaaaaaa","permissions":{"secrets":["get","set"]}}]}}'
-	if ! in_ns env AZMSI_ARM_ENDPOINT="$arm" "$BIN/azmsi" rest -X PUT "/subscriptions/$SUB1/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kvpy" \
-		--api-version 2026-04-01 --body "$body" >"$out" 2>&1; then
+	if ! make_sdk_vault "$arm" >"$out" 2>&1; then
 		fail "$name" "creating the vault failed" "$out"
 		return
 	fi
@@ -364,6 +373,38 @@ scenario_python_keyvault() {
 		return
 	fi
 	pass "$name"
+}
+
+# @azure/keyvault-secrets with @azure/identity, unmodified, from the npm
+# registry (exact versions in js/package.json) into the work directory;
+# same vault and checks as the Python scenario.
+scenario_js_keyvault() {
+	local arm=$1 name=js-azure-keyvault-secrets out vault js=$WORK/js
+	selected "$name" || return 0
+	SCEN_T0=$SECONDS
+	out=$WORK/log/$name.out
+	mkdir -p "$js" && cp "$HERE/js/package.json" "$HERE/js/run_keyvault.mjs" "$js/" || {
+		fail "$name" "could not prepare $js"
+		return
+	}
+	if ! (cd "$js" && timeout 300 npm install --no-audit --no-fund --loglevel=error) >"$out" 2>&1; then
+		fail "$name" "npm install failed" "$out"
+		return
+	fi
+	if ! make_sdk_vault "$arm" >"$out" 2>&1; then
+		fail "$name" "creating the vault failed" "$out"
+		return
+	fi
+	vault="https://kvpy$(env_value AZMSI_KEYVAULT_DNS_SUFFIX)"
+	NS_EXTRA_ENV+=(NODE_EXTRA_CA_CERTS="$NS_CA")
+	if ! in_ns node "$js/run_keyvault.mjs" "$vault" >"$out" 2>&1 || ! grep -qx 'value=s3cr3t-js' "$out"; then
+		fail "$name" "set/get did not round-trip" "$out"
+	elif ! in_ns node "$js/run_keyvault.mjs" "$vault" "$UAMI_CID" >"$out" 2>&1 || ! grep -qx 'status=403 code=Forbidden' "$out"; then
+		fail "$name" "a caller without an access policy was not refused with 403" "$out"
+	else
+		pass "$name"
+	fi
+	unset 'NS_EXTRA_ENV[-1]'
 }
 
 scenarios_netns_imds() {
