@@ -192,10 +192,15 @@ func authorizationFailed(e *ResponseError) string {
 		scope = "the requested scope"
 	}
 	role := "Reader or Contributor"
+	lower := strings.ToLower(action)
 	switch {
-	case strings.HasSuffix(strings.ToLower(action), "/read"):
+	case strings.HasSuffix(lower, "/read"):
 		role = "Reader"
-	case strings.HasSuffix(strings.ToLower(action), "/write"), strings.HasSuffix(strings.ToLower(action), "/delete"):
+	case strings.HasPrefix(lower, "microsoft.authorization/") && (strings.HasSuffix(lower, "/write") || strings.HasSuffix(lower, "/delete")):
+		// Contributor's NotActions exclude Microsoft.Authorization/*/Write
+		// and */Delete: role assignments and locks need more.
+		role = "Owner or User Access Administrator"
+	case strings.HasSuffix(lower, "/write"), strings.HasSuffix(lower, "/delete"):
 		role = "Contributor"
 	}
 	s := fmt.Sprintf("arm: %s lacks permission for %s on %s: assign it a role such as %s at that scope (ARM %d AuthorizationFailed", id, action, scope, role, e.StatusCode)
