@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/emulator/internal/hosts"
 )
 
 // freePort returns a loopback port nothing listens on right now.
@@ -189,4 +191,47 @@ func configJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestContainerEnvFiles: container/env/<host>.env are exactly the lines
+// the emulator exports for that host with container/config.json (Service
+// Fabric and Arc are left out: their thumbprint and key folder vary).
+func TestContainerEnvFiles(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("container", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := hosts.New(hosts.Deps{Config: func() *Config { return cfg }, ArcKeyDir: t.TempDir()})
+	defer set.Close()
+	files, err := filepath.Glob(filepath.Join("container", "env", "*.env"))
+	if err != nil || len(files) != 6 {
+		t.Fatalf("env files %v %v", files, err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".env")
+		var want []string
+		if name == HostIMDS {
+			want = []string{"AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:8079"}
+		} else {
+			if _, _, err := set.Add(name, cfg.Hosts[name].Address); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range set.Env(name) {
+				want = append(want, v[0]+"="+v[1])
+			}
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if line != "" && !strings.HasPrefix(line, "#") {
+				got = append(got, line)
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:\n%s\nwant:\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
 }
