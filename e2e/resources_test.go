@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -80,5 +82,53 @@ func TestResourcesRoundTrip(t *testing.T) {
 	r = run(1, "resources", "show", diag, "--api-version", "2021-05-01-preview")
 	if !strings.Contains(r.stderr, "NotFound") {
 		t.Errorf("the extension resource outlived its resource: %s", r.stderr)
+	}
+}
+
+// TestResourcesAsyncType runs `azmsi resources create` and `delete` on a
+// type the emulator's config makes asynchronous: the CLI follows
+// Azure-AsyncOperation to Succeeded, then the deletion to its end.
+func TestResourcesAsyncType(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("..", "emulator", "internal", "config", "default.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["resourceTypes"] = []map[string]any{{"type": "Contoso.Widgets/gadgets", "async": "300ms", "apiVersions": []string{"2024-01-01"}}}
+	b, _ = json.Marshal(cfg)
+	cfgFile := filepath.Join(dir, "world.json")
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	em := startEmulator(t, dir, "--config", cfgFile)
+	const gadget = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-web/providers/Contoso.Widgets/gadgets/g1"
+
+	args := []string{"resources", "create", gadget, "--api-version", "2024-01-01", "--body", `{"location":"eastus"}`, "--client-id", contributorID, "--debug"}
+	r := azmsi(t, em.env, args...)
+	want(t, r, 0, args...)
+	var got struct {
+		Properties struct {
+			ProvisioningState string `json:"provisioningState"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Properties.ProvisioningState != "Succeeded" {
+		t.Fatalf("create did not wait for Succeeded (%v): %s", err, r)
+	}
+	if !strings.Contains(strings.ToLower(r.stderr), "operationstatuses") {
+		t.Errorf("create did not poll Azure-AsyncOperation:\n%s", r.stderr)
+	}
+
+	args = []string{"resources", "delete", gadget, "--api-version", "2024-01-01", "--client-id", contributorID}
+	r = azmsi(t, em.env, args...)
+	want(t, r, 0, args...)
+	args = []string{"resources", "show", gadget, "--api-version", "2024-01-01", "--client-id", contributorID}
+	r = azmsi(t, em.env, args...)
+	want(t, r, 1, args...)
+	if !strings.Contains(r.stderr, "ResourceNotFound") {
+		t.Errorf("after the deletion ended: %s", r.stderr)
 	}
 }
