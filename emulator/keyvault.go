@@ -76,6 +76,15 @@ func (s *Server) buildVaults(authz vaultAuthz) error {
 	return nil
 }
 
+// vaultsGroupRemoved soft-deletes the vaults of a resource group that
+// went (as Azure does); ARM calls it under its lock.
+func (s *Server) vaultsGroupRemoved(sub, group string) error {
+	if s.kv == nil {
+		return nil
+	}
+	return s.kv.ctl.GroupRemoved(sub, group)
+}
+
 // closeVaults releases the state file.
 func (s *Server) closeVaults() error {
 	if s.kv == nil || s.kv.bolt == nil {

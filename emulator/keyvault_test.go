@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/azmsi/azmsi/internal/testenv"
 )
@@ -205,4 +206,24 @@ func TestKeyVaultRBAC(t *testing.T) {
 	// app-reader's role is on one secret only.
 	mustKV(t, kvDo(t, e.s, "GET", e.s.VaultURL("kvrbac")+"secrets"+kvAPI, tok("app-reader"), ""), 403)
 	mustKV(t, kvDo(t, e.s, "GET", e.s.VaultURL("kvrbac")+"secrets"+kvAPI, tok("app-contributor"), ""), 200)
+}
+
+// TestKeyVaultGoesWithItsGroup: deleting the resource group soft-deletes
+// its vaults; their secrets come back with a recover.
+func TestKeyVaultGoesWithItsGroup(t *testing.T) {
+	e := startARM(t, Options{DeleteDuration: time.Second})
+	policy := `{"tenantId":"` + defaultTID + `","sku":{"family":"A","name":"standard"},"enableRbacAuthorization":false,` +
+		`"accessPolicies":[{"tenantId":"` + defaultTID + `","objectId":"` + sysObjectID + `","permissions":{"secrets":["all"]}}]}`
+	createVault(t, e, "kvgroup", policy)
+	tok := e.tokenFor("vm-system", "https://vault.azure.net")
+	mustKV(t, kvDo(t, e.s, "PUT", e.s.VaultURL("kvgroup")+"secrets/a"+kvAPI, tok, `{"value":"v"}`), 200)
+	expect(t, e.do("DELETE", groupPath(sub1, "rg-data"), e.token("vm-system"), ""), 202, "")
+	e.clk.Advance(2 * time.Second)
+	expect(t, e.do("GET", groupPath(sub1, "rg-data"), e.token("vm-system"), ""), 404, "ResourceGroupNotFound")
+	mustKV(t, kvDo(t, e.s, "GET", e.s.VaultURL("kvgroup")+"secrets/a"+kvAPI, tok, ""), 404)
+	r := kvDo(t, e.s, "GET", e.base+"/subscriptions/"+sub1+"/providers/Microsoft.KeyVault/deletedVaults"+kvAPI, e.token("vm-system"), "")
+	mustKV(t, r, 200)
+	if !strings.Contains(string(r.body), `"vaultId":"`+vaultARMID+`kvgroup"`) {
+		t.Errorf("deleted vaults: %s", r.body)
+	}
 }

@@ -312,6 +312,7 @@ func (s *Server) build() error {
 		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
 		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,
 		Routes: armRoutes(), Versions: s.versions, Generic: generic, Roles: s.roles,
+		GroupRemoved: s.vaultsGroupRemoved,
 	})
 	if err != nil {
 		_ = s.closeRoleState()

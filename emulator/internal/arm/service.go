@@ -41,6 +41,7 @@ type Service struct {
 	generic        *resources.Service // nil: no generic resources
 	genericStore   *resources.Store
 	roles          *roles.Store // role definitions and assignments; evaluates every request
+	groupRemoved   func(sub, group string) error
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -72,6 +73,10 @@ type Deps struct {
 	// Generic serves resources of any type (generic.go).
 	Generic Generic
 	Roles   *roles.Store // authorization (seeded and persisted by the server); nil: no assignments
+	// GroupRemoved runs, under the service's lock, when a deleted group
+	// goes, for resources kept outside this package (Key Vault's vaults);
+	// it must not call back into the service.
+	GroupRemoved func(sub, group string) error
 }
 
 // New loads the store's groups, or seeds it from the config when it was
@@ -92,7 +97,7 @@ func New(d Deps) (*Service, error) {
 	}
 	a := &Service{
 		store: st, tokens: d.Tokens, stats: d.Stats, logger: d.Logger, now: d.Clock,
-		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes, versions: versions, roles: d.Roles,
+		pageSize: d.PageSize, deleteDuration: d.DeleteDuration, routes: routes, versions: versions, roles: d.Roles, groupRemoved: d.GroupRemoved,
 		throttle: newThrottler(d.RequestBudget),
 	}
 	if err := a.newGeneric(d); err != nil {
@@ -199,6 +204,11 @@ func (a *Service) sweepLocked(now time.Time) error {
 			// the group Deleting, and the next sweep finishes both.
 			if a.genericStore != nil {
 				if err := a.genericStore.DeleteGroup(g.SubscriptionID, g.Name); err != nil {
+					return err
+				}
+			}
+			if a.groupRemoved != nil {
+				if err := a.groupRemoved(g.SubscriptionID, g.Name); err != nil {
 					return err
 				}
 			}

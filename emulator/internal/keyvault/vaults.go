@@ -146,6 +146,25 @@ func (s *VaultService) Exists(resourceID string) bool {
 	return false
 }
 
+// GroupRemoved soft-deletes every live vault of a resource group that was
+// deleted (their secrets stay recoverable, as in Azure).
+func (s *VaultService) GroupRemoved(sub, group string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.o.Now().UTC().Truncate(time.Second)
+	for _, v := range s.sortedVaults(func(v *vaultRecord) bool {
+		return !v.Deleted && strings.EqualFold(v.Subscription, sub) && strings.EqualFold(v.Group, group)
+	}) {
+		rec := *v
+		rec.Deleted, rec.DeletionDate = true, now
+		rec.ScheduledPurgeDate = now.AddDate(0, 0, rec.Properties.retention())
+		if err := s.save(rec.Name, &rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // save persists and installs rec (nil removes name); callers hold mu.
 func (s *VaultService) save(name string, rec *vaultRecord) error {
 	key := strings.ToLower(name)
