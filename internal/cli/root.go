@@ -136,6 +136,7 @@ Start here, no Azure needed:
 		NewCmdDoctor(f, nil),
 		NewCmdSubscriptions(f),
 		NewCmdGroups(f),
+		NewCmdRoles(f),
 		NewCmdResources(f),
 		NewCmdRest(f, nil),
 		NewCmdSecret(f),

@@ -14,6 +14,7 @@ import (
 // WhoamiOptions are the parsed flags of `azmsi whoami`.
 type WhoamiOptions struct {
 	Resource string
+	Roles    bool // --roles: the role assignments instead (roles list)
 	Output   OutputOptions
 }
 
@@ -27,13 +28,18 @@ func NewCmdWhoami(f *Factory, runF func(*WhoamiOptions) error) *cobra.Command {
 claims (oid, appid, tid, xms_mirid, iat, exp) and, on a VM, the instance
 metadata. The token itself is never printed.`,
 		Example: `  azmsi whoami
-  azmsi whoami --client-id 22222222-2222-2222-2222-222222222222 -o json`,
+  azmsi whoami --client-id 22222222-2222-2222-2222-222222222222 -o json
+  azmsi whoami --roles                      # same as 'azmsi roles list'`,
 		Args: noArgs,
-		RunE: identityRunE(f, opts, runF, &opts.Output, func(*cobra.Command, []string) error {
+		RunE: identityRunE(f, opts, runF, &opts.Output, func(cmd *cobra.Command, _ []string) error {
+			if opts.Roles && cmd.Flags().Changed("resource") {
+				return flagErrorf("--roles lists ARM role assignments; it does not take --resource")
+			}
 			return checkResource(opts.Resource)
 		}, whoamiRun),
 	}
 	cmd.Flags().StringVar(&opts.Resource, "resource", ARMResource, "resource to get the token for")
+	cmd.Flags().BoolVar(&opts.Roles, "roles", false, "show the identity's role assignments instead (as 'azmsi roles list')")
 	addOutputFlags(cmd.Flags(), &opts.Output, "table", "table", "json", "tsv")
 	f.addIdentityFlags(cmd.Flags())
 	return cmd
@@ -75,6 +81,9 @@ type whoamiJSON struct {
 }
 
 func whoamiRun(ctx context.Context, f *Factory, opts *WhoamiOptions) error {
+	if opts.Roles {
+		return rolesListRun(ctx, f, &RolesListOptions{Output: opts.Output})
+	}
 	tok, cred, err := f.token(ctx, opts.Resource)
 	if err != nil {
 		return err

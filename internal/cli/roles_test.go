@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/azmsi/azmsi/emulator"
+)
+
+const (
+	ownerID   = "66666666-6666-6666-6666-666666666666" // app-owner in examples/rbac/config.json
+	nobodyID  = "55555555-5555-5555-5555-555555555555"
+	readerOID = "33333333-3333-3333-3333-aaaaaaaaaaaa"
+	// Contributor's GUID (Learn), written out.
+	contributorRoleID = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+)
+
+// startRolesEmulator serves the README's story world (examples/rbac: the
+// default plus app-owner, Owner of sub1) and "nobody", with no role at all.
+func startRolesEmulator(t *testing.T) *testEnv {
+	t.Helper()
+	c, err := emulator.LoadConfig("../../examples/rbac/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Identities = append(c.Identities,
+		emulator.Identity{Name: "nobody", Kind: emulator.KindUser, ClientID: nobodyID, ObjectID: "55555555-5555-5555-5555-aaaaaaaaaaaa",
+			ResourceID: "/subscriptions/" + sub1 + "/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nobody"})
+	return startEmulator(t, emulator.Options{Config: c})
+}
+
+type roleRowJSON struct {
+	Role, Scope, Relation string
+	Inherited             bool
+}
+
+func rolesJSON(t *testing.T, r result) []roleRowJSON {
+	t.Helper()
+	wantCode(t, r, ExitOK)
+	var rows []roleRowJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("roles list -o json: %v\n%s", err, r.stdout)
+	}
+	return rows
+}
+
+// The README's story, through azmsi itself: Reader gets 403 on a write; an
+// Owner assigns Contributor on the group; the write succeeds; the
+// assignment is deleted; 403 again.
+func TestRolesStory(t *testing.T) {
+	e := startRolesEmulator(t)
+	rg := "/subscriptions/" + sub1 + "/resourceGroups/rg-web"
+	assignment := rg + "/providers/Microsoft.Authorization/roleAssignments/0b1c2d3e-0000-4000-8000-00000000000a"
+	write := func() result {
+		return e.run(t, "groups", "update", "rg-web", "--tag", "team=web", "--client-id", readerID, "-s", sub1)
+	}
+
+	r := write()
+	wantCode(t, r, ExitError)
+	contains(t, r.stderr, "AuthorizationFailed")
+	contains(t, r.stderr, "Microsoft.Resources/subscriptions/resourcegroups/write")
+
+	body := `{"properties":{"roleDefinitionId":"/subscriptions/` + sub1 + `/providers/Microsoft.Authorization/roleDefinitions/` + contributorRoleID +
+		`","principalId":"` + readerOID + `","principalType":"ServicePrincipal"}}`
+	r = e.run(t, "rest", "-X", "PUT", assignment, "--api-version", "2022-04-01", "--body", body, "--client-id", ownerID)
+	wantCode(t, r, ExitOK)
+	contains(t, r.stdout, `"principalId": "`+readerOID+`"`)
+
+	// What the reader now holds, seen from the group.
+	rows := rolesJSON(t, e.run(t, "roles", "list", "--scope", rg, "-o", "json", "--client-id", readerID))
+	got := map[string]roleRowJSON{}
+	for _, row := range rows {
+		got[row.Role] = row
+	}
+	if len(rows) != 2 || got["Reader"].Relation != "inherited" || !got["Reader"].Inherited || got["Reader"].Scope != "/subscriptions/"+sub1 ||
+		got["Contributor"].Relation != "at scope" || got["Contributor"].Scope != rg {
+		t.Fatalf("roles list at the group: %+v", rows)
+	}
+	wantCode(t, write(), ExitOK)
+
+	wantCode(t, e.run(t, "rest", "-X", "DELETE", assignment, "--api-version", "2022-04-01", "--client-id", ownerID), ExitOK)
+	r = write()
+	wantCode(t, r, ExitError)
+	contains(t, r.stderr, "AuthorizationFailed")
+}
+
+func TestRolesListTableAndWhoami(t *testing.T) {
+	e := startRolesEmulator(t)
+	r := e.run(t, "roles", "list", "--client-id", readerID, "-s", sub1)
+	wantCode(t, r, ExitOK)
+	want := "Role    Scope                                                Relation\n" +
+		"----    -----                                                --------\n" +
+		"Reader  /subscriptions/" + sub1 + "  at scope\n"
+	if r.stdout != want {
+		t.Fatalf("table:\n%q\nwant\n%q", r.stdout, want)
+	}
+	// whoami --roles is the same list; the subscription is the only one visible.
+	w := e.run(t, "whoami", "--roles", "-o", "json", "--client-id", readerID)
+	l := e.run(t, "roles", "list", "-o", "json", "--client-id", readerID)
+	wantCode(t, w, ExitOK)
+	if w.stdout != l.stdout || !strings.Contains(w.stdout, `"roleDefinitionId": "/subscriptions/`+sub1+`/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"`) {
+		t.Fatalf("whoami --roles:\n%s\nroles list:\n%s", w.stdout, l.stdout)
+	}
+	// Seen from the other subscription, app-contributor's Contributor on sub1 is not listed.
+	rows := rolesJSON(t, e.run(t, "roles", "list", "-o", "json", "--client-id", contributorID, "-s", sub2))
+	if len(rows) != 1 || rows[0].Role != "Reader" || rows[0].Scope != "/subscriptions/"+sub2 {
+		t.Fatalf("app-contributor in sub2: %+v", rows)
+	}
+}
+
+func TestRolesListErrors(t *testing.T) {
+	e := startRolesEmulator(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"scope not an id", []string{"roles", "list", "--scope", "rg-web"}, ExitUsage, "must be an ARM id"},
+		{"scope with a query", []string{"roles", "list", "--scope", "/subscriptions/" + sub1 + "?x=1"}, ExitUsage, "'?'"},
+		{"scope with dot segment", []string{"roles", "list", "--scope", "/subscriptions/" + sub1 + "/../x"}, ExitUsage, "'..'"},
+		{"scope placeholder", []string{"roles", "list", "--scope", "/subscriptions/{subscriptionId}"}, ExitUsage, "--scope"},
+		{"whoami --roles with --resource", []string{"whoami", "--roles", "--resource", "https://vault.azure.net"}, ExitUsage, "--roles"},
+		{"no role to read assignments", []string{"roles", "list", "-s", sub1, "--client-id", nobodyID}, ExitError, "hint: listing role assignments needs Microsoft.Authorization/roleAssignments/read at /subscriptions/" + sub1 + " or above: Reader, Contributor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.run(t, tt.args...)
+			wantCode(t, r, tt.code)
+			contains(t, r.stderr, tt.msg)
+		})
+	}
+}
+
+func FuzzCheckRoleScope(f *testing.F) {
+	for _, s := range []string{"/subscriptions/" + sub1, "/subscriptions/" + sub1 + "/resourceGroups/rg-web", "rg", "/subscriptions/x/../y", "/subscriptions/a?b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if checkRoleScope(s) != nil || s == "" {
+			return
+		}
+		if strings.ContainsAny(s, "?#\\ \t") || !strings.HasPrefix(strings.ToLower(s), "/") {
+			t.Fatalf("accepted %q", s)
+		}
+		for _, seg := range strings.Split(strings.Trim(s, "/"), "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				t.Fatalf("accepted %q with segment %q", s, seg)
+			}
+		}
+	})
+}
