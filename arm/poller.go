@@ -15,8 +15,11 @@ import (
 )
 
 // Poller follows an ARM long-running operation (async-operations rules,
-// protocols.md §12.5): it prefers Azure-AsyncOperation, whose body carries a
-// status, else polls Location until it stops answering 202.
+// protocols.md §12.5, §20.3): it prefers Azure-AsyncOperation, whose body
+// carries a status, else polls Location until it stops answering 202; a PUT
+// or PATCH answered 200/201 without either header but with a non-terminal
+// properties.provisioningState is followed by reading the resource until
+// the state ends (Succeeded, Failed, Canceled), as azcore does.
 //
 // Poll makes one request; Wait polls until the operation ends, sleeping the
 // server's Retry-After (0 allowed) or Options.PollInterval between polls. A
@@ -27,6 +30,7 @@ type Poller struct {
 	origURL  *url.URL // of the original request (final GET for PUT/PATCH)
 	asyncURL *url.URL // Azure-AsyncOperation, if any
 	locURL   *url.URL // Location, if any
+	viaBody  bool     // no headers: poll origURL's provisioningState
 	delay    time.Duration
 	done     bool
 	result   *Response
@@ -75,6 +79,10 @@ func (c *Client) PollerFromResponse(resp *Response) (*Poller, error) {
 		if resp.StatusCode == http.StatusAccepted {
 			return nil, fmt.Errorf("arm: %s %s answered 202 Accepted without a Location or Azure-AsyncOperation header; cannot follow the operation", resp.Method, resp.URL)
 		}
+		if (p.method == http.MethodPut || p.method == http.MethodPatch) && p.origURL != nil && !terminalState(provisioningState(resp.Body)) {
+			p.viaBody = true
+			return p, nil
+		}
 		p.done, p.result = true, resp
 	}
 	return p, nil
@@ -115,8 +123,11 @@ func (p *Poller) Poll(ctx context.Context) (*Response, error) {
 	if p.done {
 		return p.result, p.err
 	}
-	if p.asyncURL != nil {
+	switch {
+	case p.asyncURL != nil:
 		return p.pollAsync(ctx)
+	case p.viaBody:
+		return p.pollBody(ctx)
 	}
 	return p.pollLocation(ctx)
 }
@@ -154,6 +165,52 @@ func (p *Poller) pollLocation(ctx context.Context) (*Response, error) {
 		}
 		p.setDelay(resp.Header)
 		return nil, nil
+	}
+	return p.finish(resp, nil)
+}
+
+// provisioningState reads properties.provisioningState of a resource body;
+// "" when there is none (ARM: treated as Succeeded).
+func provisioningState(body []byte) string {
+	var r struct {
+		Properties struct {
+			ProvisioningState string `json:"provisioningState"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return ""
+	}
+	return r.Properties.ProvisioningState
+}
+
+// terminalState: Succeeded, Failed, Canceled (any case), or no state.
+func terminalState(s string) bool {
+	switch strings.ToLower(s) {
+	case "", "succeeded", "failed", "canceled", "cancelled":
+		return true
+	}
+	return false
+}
+
+// pollBody reads the resource: a terminal state ends the operation (Failed
+// and Canceled as a *ResponseError), anything else keeps it running.
+func (p *Poller) pollBody(ctx context.Context) (*Response, error) {
+	resp, err := p.get(ctx, p.origURL)
+	if err != nil {
+		return nil, err
+	}
+	switch st := provisioningState(resp.Body); {
+	case !terminalState(st):
+		p.setDelay(resp.Header)
+		return nil, nil
+	case strings.EqualFold(st, "Failed"), strings.EqualFold(st, "Canceled"), strings.EqualFold(st, "Cancelled"):
+		e := &ResponseError{
+			StatusCode: resp.StatusCode, Method: p.method, URL: p.origText(), OperationStatus: st,
+			Message:   "the resource's provisioningState is " + st,
+			RequestID: resp.Header.Get("x-ms-request-id"), CorrelationID: resp.Header.Get("x-ms-correlation-request-id"),
+		}
+		e.Hint = hintFor(e, p.origURL)
+		return p.finish(nil, e)
 	}
 	return p.finish(resp, nil)
 }
@@ -232,6 +289,7 @@ type resumeState struct {
 	URL      string `json:"url"`
 	Async    string `json:"async,omitempty"`
 	Location string `json:"location,omitempty"`
+	Body     bool   `json:"body,omitempty"` // poll URL's provisioningState
 }
 
 // ResumeToken serializes a running operation so that another process can
@@ -247,6 +305,7 @@ func (p *Poller) ResumeToken() (string, error) {
 	if p.locURL != nil {
 		st.Location = p.locURL.String()
 	}
+	st.Body = p.viaBody
 	b, _ := json.Marshal(st)
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
@@ -259,8 +318,15 @@ func (c *Client) ResumePoller(token string) (*Poller, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &st)
 	}
-	if err != nil || (st.Async == "" && st.Location == "") {
+	if err != nil || (st.Async == "" && st.Location == "" && (!st.Body || st.URL == "")) {
 		return nil, errors.New("arm: not a poller resume token (expected the string returned by Poller.ResumeToken)")
+	}
+	if st.Async == "" && st.Location == "" {
+		u, err := c.sameOrigin(st.URL, "operation URL")
+		if err != nil {
+			return nil, err
+		}
+		return &Poller{c: c, method: st.Method, origURL: u, viaBody: true}, nil
 	}
 	h := http.Header{}
 	if st.Async != "" {

@@ -540,3 +540,90 @@ func TestResourceKeepsRaw(t *testing.T) {
 		t.Fatal("a number for name accepted")
 	}
 }
+
+// A PUT answered without polling headers but with a non-terminal
+// provisioningState is followed by reading the resource until the state
+// ends, as azcore's body poller does.
+func TestCreateFollowsProvisioningState(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		states  []string // what each GET after the PUT reports
+		wantErr string
+		gets    int
+	}{
+		{"succeeds", []string{"Creating", "Provisioning", "Succeeded"}, "", 3},
+		{"fails", []string{"Creating", "Failed"}, "long-running operation ended Failed: the resource's provisioningState is Failed", 2},
+		{"canceled", []string{"canceled"}, "ended canceled", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			gets := 0
+			e := newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if r.Method == http.MethodPut {
+					writeJSON(w, 201, `{"name":"w1","properties":{"provisioningState":"Accepted"}}`)
+					return
+				}
+				st := tc.states[min(gets, len(tc.states)-1)]
+				gets++
+				w.Header().Set("Retry-After", "2")
+				writeJSON(w, 200, `{"name":"w1","properties":{"provisioningState":"`+st+`","size":3}}`)
+			}), nil)
+			r, err := e.c.CreateOrUpdateResource(context.Background(), rgID+"/providers/Contoso.Widgets/widgets/w1", "2024-01-01", []byte(`{"location":"eastus"}`))
+			mu.Lock()
+			defer mu.Unlock()
+			if gets != tc.gets {
+				t.Errorf("%d GETs, want %d", gets, tc.gets)
+			}
+			if tc.wantErr != "" {
+				var re *ResponseError
+				if !errors.As(err, &re) || !strings.Contains(err.Error(), tc.wantErr) || re.OperationStatus == "" {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || r.State() != "Succeeded" || !strings.Contains(string(r.Properties), `"size":3`) {
+				t.Fatalf("%+v %v", r, err)
+			}
+			// PollInterval (5s) before the first read, then the server's 2s.
+			if w := fmt.Sprint(e.sleep.got()); w != "[5s 2s 2s]" {
+				t.Errorf("waits %s", w)
+			}
+		})
+	}
+}
+
+func TestBodyPollerResumes(t *testing.T) {
+	var e *testEnv
+	state := "Updating"
+	e = newTLSEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"properties":{"provisioningState":"`+state+`"}}`)
+	}), nil)
+	ctx := context.Background()
+	resp, err := e.c.Do(ctx, http.MethodPatch, rgID+"/providers/A.B/t/n", "2024-01-01", []byte(`{"tags":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.c.PollerFromResponse(resp)
+	if err != nil || p.Done() {
+		t.Fatalf("a PATCH still Updating is not done: %v", err)
+	}
+	tok, err := p.ResumeToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state = "Succeeded"
+	p2, err := e.c.ResumePoller(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := p2.Wait(ctx); err != nil || !strings.Contains(string(r.Body), "Succeeded") {
+		t.Fatalf("resumed: %v %v", r, err)
+	}
+	// A DELETE's body says nothing about the deletion: done at once.
+	resp.Method = http.MethodDelete
+	if p, err := e.c.PollerFromResponse(resp); err != nil || !p.Done() {
+		t.Fatalf("DELETE with a body state: %v", err)
+	}
+}
