@@ -178,7 +178,10 @@ type Server struct {
 	hosts    *hosts.Set // non-IMDS hosts
 	arm      *arm.Service
 	versions *apiversion.Checker // api-versions of every ARM route
-	kv       *vaults             // Key Vault: the vault resource and the data plane
+	// signingKey is the token-signing key; without a state directory it
+	// is generated in the background (Close waits for it).
+	signingKey *tokens.SigningKey
+	kv         *vaults // Key Vault: the vault resource and the data plane
 
 	// workload is HostWorkload when Options.Hosts lists it (workload.go).
 	workload *workloadHost
@@ -271,6 +274,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return err
 	}
+	s.signingKey = key
 	s.tokens = tokens.New(tokens.Deps{Key: key, Clock: o.Clock, Lifetime: o.TokenLifetime, Config: s.config, Stats: &s.stats, Logger: s.logger})
 	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: append(o.ExtraHostnames, vaultHostnames...), TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
 		return err
@@ -434,6 +438,9 @@ func (s *Server) Close() error {
 			}
 		}
 		s.wg.Wait()
+		if s.signingKey != nil {
+			_ = s.signingKey.Wait() // may still be generated in the background
+		}
 		if s.workload != nil {
 			s.workload.close()
 		}

@@ -8,6 +8,9 @@ import (
 // JWKS is the JSON Web Key Set published at /_emulator/keys and
 // /discovery/keys.
 func (a *Authority) JWKS() map[string]any {
+	if a.keys.Wait() != nil {
+		return map[string]any{"keys": []map[string]any{}}
+	}
 	pub := a.keys.key.PublicKey
 	cfg := a.config()
 	return map[string]any{"keys": []map[string]any{{

@@ -26,23 +26,65 @@ const (
 // SigningKey is the RSA key tokens are signed with, with a self-signed
 // certificate so the JWKS can publish x5t/x5c like Entra ID does.
 type SigningKey struct {
-	key  *rsa.PrivateKey
-	cert *x509.Certificate
-	kid  string // base64url SHA-1 thumbprint of cert, also used as x5t
+	ready chan struct{} // closed once the fields below are set
+	key   *rsa.PrivateKey
+	cert  *x509.Certificate
+	kid   string // base64url SHA-1 thumbprint of cert, also used as x5t
+	err   error  // generation failed (key is nil)
 }
 
-// LoadOrCreateKey reads the key from dir, or generates one (and saves
-// it when dir is not empty).
+// LoadOrCreateKey reads the key from dir, or generates one (and saves it
+// when dir is not empty). Without a directory the key is generated in the
+// background: RSA-2048 generation takes ~50–150 ms, most of the emulator's
+// start, and nothing needs the key before the first token is minted or
+// verified, which waits for it (Wait).
 func LoadOrCreateKey(dir string) (*SigningKey, error) {
-	if dir != "" {
-		k, err := readSigningKey(dir)
-		if err == nil {
-			return k, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
+	if dir == "" {
+		k := &SigningKey{ready: make(chan struct{})}
+		go func() { // ends by itself; Wait joins it
+			defer close(k.ready)
+			g, err := generateSigningKey()
+			if err != nil {
+				k.err = err
+				return
+			}
+			k.key, k.cert, k.kid = g.key, g.cert, g.kid
+		}()
+		return k, nil
 	}
+	k, err := readSigningKey(dir)
+	if err == nil {
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	k, err = generateSigningKey()
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(k.key)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: signing key: %w", err)
+	}
+	if err := pemfile.Write(filepath.Join(dir, SigningKeyFile), "PRIVATE KEY", keyDER, 0o600); err != nil {
+		return nil, err
+	}
+	if err := pemfile.Write(filepath.Join(dir, signingCertFile), "CERTIFICATE", k.cert.Raw, 0o644); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Wait blocks until the key exists (it may be generated in the
+// background) and reports whether generating it failed.
+func (k *SigningKey) Wait() error {
+	<-k.ready
+	return k.err
+}
+
+// generateSigningKey makes a new key and its self-signed certificate.
+func generateSigningKey() (*SigningKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: generating the token-signing key: %w", err)
@@ -67,25 +109,15 @@ func LoadOrCreateKey(dir string) (*SigningKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator: signing certificate: %w", err)
 	}
-	k := newSigningKey(key, cert)
-	if dir != "" {
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			return nil, fmt.Errorf("emulator: signing key: %w", err)
-		}
-		if err := pemfile.Write(filepath.Join(dir, SigningKeyFile), "PRIVATE KEY", keyDER, 0o600); err != nil {
-			return nil, err
-		}
-		if err := pemfile.Write(filepath.Join(dir, signingCertFile), "CERTIFICATE", der, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	return k, nil
+	return newSigningKey(key, cert), nil
 }
+
+// closedReady is the ready channel of keys that exist when made.
+var closedReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func newSigningKey(key *rsa.PrivateKey, cert *x509.Certificate) *SigningKey {
 	sum := sha1.Sum(cert.Raw)
-	return &SigningKey{key: key, cert: cert, kid: base64.RawURLEncoding.EncodeToString(sum[:])}
+	return &SigningKey{ready: closedReady, key: key, cert: cert, kid: base64.RawURLEncoding.EncodeToString(sum[:])}
 }
 
 func readSigningKey(dir string) (*SigningKey, error) {
@@ -116,7 +148,7 @@ func readSigningKey(dir string) (*SigningKey, error) {
 }
 
 // Private is the signing key (for tests that sign tokens by hand).
-func (k *SigningKey) Private() *rsa.PrivateKey { return k.key }
+func (k *SigningKey) Private() *rsa.PrivateKey { _ = k.Wait(); return k.key }
 
 // KID is the key id tokens carry in their header.
-func (k *SigningKey) KID() string { return k.kid }
+func (k *SigningKey) KID() string { _ = k.Wait(); return k.kid }

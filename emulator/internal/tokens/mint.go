@@ -59,6 +59,9 @@ func (a *Authority) mint(cfg *config.Config, id *config.Identity, resource strin
 	if cp1 {
 		claims["xms_cc"] = []string{"cp1"}
 	}
+	if err := a.keys.Wait(); err != nil {
+		return Minted{}, err
+	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = a.keys.kid
 	t.Header["x5t"] = a.keys.kid

@@ -142,6 +142,9 @@ func (a *Authority) verifySignature(raw string) (jwt.MapClaims, *Error) {
 		if kid == "" {
 			return nil, errors.New("the token header has no kid")
 		}
+		if err := a.keys.Wait(); err != nil {
+			return nil, err
+		}
 		if kid != a.keys.kid {
 			return nil, errors.New("the signing key (kid) is not known")
 		}
