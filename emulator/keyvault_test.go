@@ -227,3 +227,14 @@ func TestKeyVaultGoesWithItsGroup(t *testing.T) {
 		t.Errorf("deleted vaults: %s", r.body)
 	}
 }
+
+// TestKeyVaultReset: /_emulator/reset forgets vaults and secrets.
+func TestKeyVaultReset(t *testing.T) {
+	e := startARM(t, Options{})
+	createVault(t, e, "kvreset", `{"tenantId":"`+defaultTID+`","sku":{"family":"A","name":"standard"}}`)
+	if err := e.s.reset(); err != nil {
+		t.Fatal(err)
+	}
+	mustKV(t, kvDo(t, e.s, "GET", e.base+vaultARMID+"kvreset"+kvAPI, e.token("vm-system"), ""), 404)
+	createVault(t, e, "kvreset", `{"tenantId":"`+defaultTID+`","sku":{"family":"A","name":"standard"}}`) // 201 again
+}

@@ -507,6 +507,11 @@ func (s *Server) loadConfig(cfg *Config) error {
 	}
 	s.cfg.Store(cfg)
 	s.tokens.ForgetIssued()
+	if s.kv != nil {
+		if err := s.kv.ctl.Reset(); err != nil {
+			return err
+		}
+	}
 	if s.roles != nil {
 		// After the swap: the new identities are the directory it seeds from.
 		if err := s.resetRoles(cfg); err != nil {

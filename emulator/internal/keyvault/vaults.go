@@ -165,6 +165,19 @@ func (s *VaultService) GroupRemoved(sub, group string) error {
 	return nil
 }
 
+// Reset forgets every vault and its secrets (the emulator's reset and
+// configuration reload start from the configuration, which has none).
+func (s *VaultService) Reset() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.sortedVaults(func(*vaultRecord) bool { return true }) {
+		if err := s.purgeLocked(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // save persists and installs rec (nil removes name); callers hold mu.
 func (s *VaultService) save(name string, rec *vaultRecord) error {
 	key := strings.ToLower(name)
