@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/azmsi/azmsi/emulator"
 	"github.com/azmsi/azmsi/identity"
@@ -24,6 +25,9 @@ func rawRequest(t *testing.T, addr, request string) (int, string) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// A broker that waits for a body that never comes fails here, with a
+	// message, instead of hanging the test binary.
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := c.Write([]byte(request)); err != nil {
 		t.Fatal(err)
 	}
