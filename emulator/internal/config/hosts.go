@@ -85,11 +85,14 @@ func CheckHostAddress(addr string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:41056)", clipValue(addr))
 	}
+	if len(addr) > 300 {
+		return fmt.Errorf("%q is too long for an address", clipValue(addr))
+	}
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return fmt.Errorf("%q: the port must be a number from 0 to 65535", clipValue(addr))
 	}
 	if host == "" {
-		return fmt.Errorf("%q has no host; use 127.0.0.1:%s", clipValue(addr), port)
+		return fmt.Errorf("%q has no host; use 127.0.0.1:%s", clipValue(addr), clipValue(port))
 	}
 	return nil
 }

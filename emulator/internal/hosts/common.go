@@ -112,12 +112,12 @@ func Parse(in []string) ([]Spec, error) {
 			name, addr = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(addr)
 			if name == "" {
 				if addr != "" {
-					return nil, fmt.Errorf("emulator: host entry %q has an address but no host name; use NAME=127.0.0.1:PORT", item)
+					return nil, fmt.Errorf("emulator: host entry %q has an address but no host name; use NAME=127.0.0.1:PORT", httpx.Clip(item))
 				}
 				continue
 			}
 			if !slices.Contains(Names, name) {
-				return nil, fmt.Errorf("emulator: unknown host %q; use one of %s", name, strings.Join(Names, ", "))
+				return nil, fmt.Errorf("emulator: unknown host %q; use one of %s", httpx.Clip(name), strings.Join(Names, ", "))
 			}
 			if addr != "" {
 				if name == IMDS || name == Workload {
@@ -133,7 +133,7 @@ func Parse(in []string) ([]Spec, error) {
 				at[name] = len(out)
 				out = append(out, Spec{Name: name, Addr: addr})
 			case addr != "" && out[i].Addr != "" && out[i].Addr != addr:
-				return nil, fmt.Errorf("emulator: host %s is given two addresses, %s and %s", name, out[i].Addr, addr)
+				return nil, fmt.Errorf("emulator: host %s is given two addresses, %s and %s", name, httpx.Clip(out[i].Addr), httpx.Clip(addr))
 			case addr != "":
 				out[i].Addr = addr
 			}
