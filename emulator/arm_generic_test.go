@@ -69,15 +69,17 @@ func TestGenericResourcesEndToEnd(t *testing.T) {
 		t.Fatalf("group delete headers: %v", d.header)
 	}
 	var st struct{ Status string }
-	mustJSON(t, e.do("GET", ao, tok, "").body, &st)
-	if st.Status != "InProgress" {
-		t.Errorf("status while deleting = %q", st.Status)
+	running := e.do("GET", ao, tok, "")
+	mustJSON(t, running.body, &st)
+	if st.Status != "InProgress" || running.header.Get("Retry-After") != "1" {
+		t.Errorf("status while deleting = %q, Retry-After %q (want InProgress, 1)", st.Status, running.header.Get("Retry-After"))
 	}
 	expect(t, e.do("PUT", widgetPath("rg-gen", "w3"), tok, `{"location":"eastus"}`), 409, "ResourceGroupBeingDeleted")
 	e.clk.Advance(3 * e.s.opts.DeleteDuration)
-	mustJSON(t, e.do("GET", ao, tok, "").body, &st)
-	if st.Status != "Succeeded" {
-		t.Errorf("status after = %q", st.Status)
+	done := e.do("GET", ao, tok, "")
+	mustJSON(t, done.body, &st)
+	if st.Status != "Succeeded" || done.header.Get("Retry-After") != "" {
+		t.Errorf("status after = %q, Retry-After %q", st.Status, done.header.Get("Retry-After"))
 	}
 	expect(t, e.do("GET", widgetPath("rg-gen", "w1"), tok, ""), 404, "ResourceGroupNotFound")
 	expect(t, e.do("PUT", groupPath(sub1, "rg-gen"), tok, `{"location":"eastus"}`), 201, "")

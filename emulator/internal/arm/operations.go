@@ -112,7 +112,8 @@ type operationStatus struct {
 }
 
 // GetOperationStatus answers the Azure-AsyncOperation URL of a group
-// delete: always 200, status InProgress while the group is Deleting, then
+// delete: always 200, status InProgress (with Retry-After, or the SDKs'
+// pollers wait their default 30 s) while the group is Deleting, then
 // Succeeded.
 func (a *Service) GetOperationStatus(req *Request) {
 	j, ok := a.operationJob(req)
@@ -125,6 +126,7 @@ func (a *Service) GetOperationStatus(req *Request) {
 	}
 	if g := a.groups[store.Key(j.Sub, j.Group)]; g != nil && g.Deleting() {
 		st.Status = "InProgress"
+		req.header().Set("Retry-After", pollRetryAfter)
 	}
 	req.json(http.StatusOK, st)
 }
