@@ -617,6 +617,9 @@ remove_stale_namespaces() {
 	done
 }
 
+# shellcheck source=scenarios_sdk.sh
+. "$HERE/scenarios_sdk.sh"
+
 # --- main ------------------------------------------------------------------------
 
 main() {
@@ -638,6 +641,7 @@ main() {
 			scenarios_netns_appservice
 			scenarios_netns_workload
 			scenario_netns_broker
+			scenarios_sdk
 		else
 			fail netns-setup "could not create a safe network namespace (needs root and iproute2)"
 		fi
