@@ -183,8 +183,10 @@ type Server struct {
 	signingKey *tokens.SigningKey
 	kv         *vaults // Key Vault: the vault resource and the data plane
 
-	// workload is HostWorkload when Options.Hosts lists it (workload.go).
-	workload *workloadHost
+	// workload is HostWorkload when Options.Hosts lists it (workload.go);
+	// genericStore holds the federated credentials created through ARM.
+	workload     *workloadHost
+	genericStore *resources.Store
 
 	roles     *roles.Store    // RBAC for ARM and the data planes (rbac.go)
 	roleState *rolestate.Bolt // nil without a StateDir
@@ -312,6 +314,7 @@ func (s *Server) build() error {
 		_ = s.closeRoleState()
 		return err
 	}
+	s.genericStore = generic.Store
 	s.arm, err = arm.New(arm.Deps{
 		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
 		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,

@@ -2,12 +2,14 @@ package emulator
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -126,7 +128,7 @@ func (s *Server) startWorkload() error {
 		return fmt.Errorf("emulator: %w", err)
 	}
 	if w.endpoint, err = entra.NewEndpoint(entra.EndpointOptions{
-		TenantID: cfg.TenantID, Apps: w.apps(s.config), Keys: w.issuer.PublicKey, Mint: s.mintForWorkload,
+		TenantID: cfg.TenantID, Apps: w.apps(s.config, s.armFederatedCredentials), Keys: w.issuer.PublicKey, Mint: s.mintForWorkload,
 		Now: s.opts.Clock, Logger: s.logger,
 	}); err != nil {
 		_ = ln.Close()
@@ -181,15 +183,20 @@ func serviceAccountOf(id *config.Identity) entra.ServiceAccount {
 }
 
 // apps finds an identity of the current configuration by client ID, with
-// its federated credentials; an empty issuer is this emulator's.
-func (w *workloadHost) apps(current func() *Config) entra.AppLookup {
+// its federated credentials: the configuration's (an empty issuer is this
+// emulator's), then those created through ARM on the identity's resource.
+func (w *workloadHost) apps(current func() *Config, viaARM func(resourceID string) []config.FederatedCredential) entra.AppLookup {
 	return func(clientID string) (entra.App, bool) {
 		id := identityByClientID(current(), clientID)
 		if id == nil {
 			return entra.App{}, false
 		}
 		app := entra.App{ClientID: id.ClientID, Name: id.Name}
-		for _, fc := range id.FederatedCredentials {
+		fcs := id.FederatedCredentials
+		if id.Kind == KindUser && viaARM != nil {
+			fcs = append(slices.Clip(fcs), viaARM(id.ResourceID)...)
+		}
+		for _, fc := range fcs {
 			iss := fc.Issuer
 			if iss == "" {
 				iss = w.issuer.URL()
@@ -199,6 +206,32 @@ func (w *workloadHost) apps(current func() *Config) entra.AppLookup {
 		}
 		return app, true
 	}
+}
+
+// ficType is the ARM type of a federated identity credential.
+const ficType = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+
+// armFederatedCredentials are the federated credentials PUT through ARM
+// under the user-assigned identity resourceID (protocols-2026.md §19.9).
+// Their issuer is taken as written: an ARM caller names a real issuer URL.
+func (s *Server) armFederatedCredentials(resourceID string) []config.FederatedCredential {
+	if s.genericStore == nil {
+		return nil
+	}
+	var out []config.FederatedCredential
+	for _, r := range s.genericStore.Children(resourceID, ficType) {
+		var p struct {
+			Issuer    string   `json:"issuer"`
+			Subject   string   `json:"subject"`
+			Audiences []string `json:"audiences"`
+		}
+		if json.Unmarshal(r.Properties, &p) != nil || p.Issuer == "" || p.Subject == "" || len(p.Audiences) != 1 {
+			continue // not a usable credential; ARM validation is the resource provider's
+		}
+		name := r.ID[strings.LastIndex(r.ID, "/")+1:]
+		out = append(out, config.FederatedCredential{Name: name, Issuer: p.Issuer, Subject: p.Subject, Audiences: p.Audiences})
+	}
+	return out
 }
 
 func identityByClientID(cfg *Config, clientID string) *config.Identity {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azmsi/azmsi/emulator/internal/entra"
 )
 
 // workloadEnv starts the emulator with the workload host and returns it and
@@ -206,5 +208,45 @@ func TestWorkloadTokenFileRotatesOnTheServerClock(t *testing.T) {
 			t.Fatal("the file was not rotated after the server clock passed 48m")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWorkloadFederatedCredentialCreatedThroughARM: a federated identity
+// credential PUT on the identity through ARM is honoured by the Entra
+// endpoint at once, and deleting it withdraws it.
+func TestWorkloadFederatedCredentialCreatedThroughARM(t *testing.T) {
+	s, env := workloadEnv(t, Options{})
+	sa := entra.ServiceAccount{Namespace: "jobs", Name: "batch"}
+	assertion, _, err := s.workload.issuer.Mint(sa, entra.MintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchangeAs := func() idResponse {
+		form := url.Values{
+			"grant_type": {"client_credentials"}, "client_id": {conClientID}, "scope": {"https://management.azure.com/.default"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion},
+		}
+		return doRequest(t, s, http.MethodPost, env["AZURE_AUTHORITY_HOST"]+defaultTID+"/oauth2/v2.0/token",
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, form.Encode())
+	}
+	if r := exchangeAs(); r.status != 400 || !strings.Contains(string(r.body), "AADSTS70021") {
+		t.Fatalf("before the credential exists: %d %s", r.status, r.body)
+	}
+	tok := getToken(t, s, "api-version=2018-02-01&resource="+armRes+"&client_id="+conClientID)
+	access, _ := tok.json(t)["access_token"].(string)
+	auth := map[string]string{"Authorization": "Bearer " + access, "Content-Type": "application/json"}
+	fic := s.ARMEndpoint() + conResID + "/federatedIdentityCredentials/jobs-batch?api-version=2023-01-31"
+	body := `{"properties":{"issuer":"` + s.WorkloadIssuer() + `","subject":"system:serviceaccount:jobs:batch","audiences":["api://AzureADTokenExchange"]}}`
+	if r := doRequest(t, s, http.MethodPut, fic, auth, body); r.status != 201 && r.status != 200 {
+		t.Fatalf("PUT federated credential: %d %s", r.status, r.body)
+	}
+	if r := exchangeAs(); r.status != 200 {
+		t.Fatalf("after the PUT: %d %s", r.status, r.body)
+	}
+	if r := doRequest(t, s, http.MethodDelete, fic, auth, ""); r.status >= 300 {
+		t.Fatalf("DELETE federated credential: %d %s", r.status, r.body)
+	}
+	if r := exchangeAs(); r.status != 400 || !strings.Contains(string(r.body), "AADSTS70021") {
+		t.Fatalf("after the DELETE: %d %s", r.status, r.body)
 	}
 }
