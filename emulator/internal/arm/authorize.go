@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/azmsi/azmsi/emulator/internal/httpx"
 	"github.com/azmsi/azmsi/emulator/internal/roles"
 	"github.com/azmsi/azmsi/emulator/internal/store"
 )
@@ -67,7 +68,9 @@ func (a *Service) ServeAuthorization(w http.ResponseWriter, r *http.Request) {
 		writeARMError(w, http.StatusBadRequest, "InvalidScope", "The path contains an encoded '/', which no ARM id contains.")
 		return
 	}
-	t, e := roles.ParseTarget(r.URL.Path)
+	// Repeated slashes are ignored, as on every ARM route (SDKs join
+	// "/{scope}" with a scope that starts with '/').
+	t, e := roles.ParseTarget(httpx.CleanPath(r.URL.Path))
 	if e != nil {
 		roles.WriteError(w, e)
 		return
