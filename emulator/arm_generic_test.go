@@ -133,3 +133,26 @@ func TestGenericResourcesThrottled(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 }
+
+// TestResourcesListIncludesVaults: vaults (served by the Key Vault
+// package) appear in /resources, as armkeyvault's vault listing expects.
+func TestResourcesListIncludesVaults(t *testing.T) {
+	e := startARM(t, Options{})
+	createVault(t, e, "kvlisted", `{"tenantId":"`+e.s.config().TenantID+`","sku":{"family":"A","name":"standard"}}`)
+	tok := e.token("vm-system")
+	r := e.do("GET", "/subscriptions/"+sub1+"/resources?api-version=2015-11-01&%24filter="+
+		"resourceType%20eq%20%27Microsoft.KeyVault%2Fvaults%27", tok, "")
+	expect(t, r, 200, "")
+	var page struct {
+		Value []struct{ ID, Type, Location string }
+	}
+	mustJSON(t, r.body, &page)
+	if len(page.Value) != 1 || page.Value[0].ID != "/subscriptions/"+sub1+"/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kvlisted" ||
+		page.Value[0].Location != "westeurope" {
+		t.Fatalf("vaults listed: %s", r.body)
+	}
+	g := e.do("GET", "/subscriptions/"+sub1+"/resourceGroups/rg-data/resources?api-version=2025-04-01", tok, "")
+	if !strings.Contains(string(g.body), "kvlisted") {
+		t.Errorf("group listing lacks the vault: %s", g.body)
+	}
+}

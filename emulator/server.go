@@ -361,7 +361,7 @@ func (s *Server) genericResources(st store.Store) (arm.Generic, error) {
 	if err != nil {
 		return arm.Generic{}, fmt.Errorf("emulator: %w (delete the state directory's arm.db to start from the config again)", err)
 	}
-	return arm.Generic{Store: gs, Async: async, Regions: regions}, nil
+	return arm.Generic{Store: gs, Async: async, Regions: regions, External: s.trackedVaults}, nil
 }
 
 // listen opens the IMDS and ARM listeners and the hosts'.

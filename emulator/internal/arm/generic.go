@@ -118,7 +118,10 @@ type Generic struct {
 	Async        map[string]time.Duration // type → operation time (config resourceTypes)
 	Unregistered []string                 // namespaces that start NotRegistered
 	Cloud        resources.Cloud          // /metadata/endpoints
-	Regions      []resources.Region       // default resources.DefaultRegions()
+	// External lists tracked resources kept elsewhere (vaults) for the
+	// /resources listings (resources.Options.External).
+	External func(subscriptionID string) []*resources.Record
+	Regions  []resources.Region // default resources.DefaultRegions()
 }
 
 // newGeneric builds the resources service over d.Generic.
@@ -139,6 +142,7 @@ func (a *Service) newGeneric(d Deps) error {
 		Store: g.Store, Versions: a.versions, Auth: genericAuth{a}, Authz: authz, Scopes: genericScopes{a},
 		Clock: a.now, Logger: a.logger, Regions: g.Regions, TenantID: tenant, PageSize: a.pageSize,
 		Async: g.Async, Unregistered: g.Unregistered, UserAssigned: a.userAssigned, Cloud: g.Cloud,
+		External: g.External,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -191,6 +192,7 @@ func (s *Service) listResources(req *request) {
 		writeError(req.w, e)
 		return
 	}
+	ext := s.external(req.sub.ID, prefix)
 	s.read(req.w, func() reply {
 		set := &s.store.listed
 		if lq.filter != nil && lq.filter.resourceType != "" {
@@ -199,15 +201,37 @@ func (s *Service) listResources(req *request) {
 				set = &orderedSet{}
 			}
 		}
-		return s.page(req, set, prefix, scope, lq, func(k string, rec *Record) bool {
+		return s.page(req, set, ext, prefix, scope, lq, func(k string, rec *Record) bool {
 			return rec.Listed && (lq.filter == nil || lq.filter.root.match(rec))
 		}, true)
 	})
 }
 
+// external is Options.External's records under prefix, sorted by key,
+// listed and with their list form, ready to merge into a page.
+func (s *Service) external(sub, prefix string) []*entry {
+	if s.o.External == nil {
+		return nil
+	}
+	var out []*entry
+	for _, r := range s.o.External(sub) {
+		if r == nil || !strings.HasPrefix(r.Key(), prefix) {
+			continue
+		}
+		c := r.clone()
+		c.Listed = true
+		if c.State == "" {
+			c.State = "Succeeded"
+		}
+		out = append(out, &entry{rec: c, list: c.appendList(nil, listForm{})})
+	}
+	slices.SortFunc(out, func(a, b *entry) int { return strings.Compare(a.rec.Key(), b.rec.Key()) })
+	return out
+}
+
 // page walks set from the continuation, keeping keys under prefix that
 // keep() accepts and the caller may read, up to the page size.
-func (s *Service) page(req *request, set *orderedSet, prefix, scope string, lq *listQuery, keep func(string, *Record) bool, listForm bool) reply {
+func (s *Service) page(req *request, set *orderedSet, ext []*entry, prefix, scope string, lq *listQuery, keep func(string, *Record) bool, listForm bool) reply {
 	allowed := func(action, scope string) bool { return s.o.Authz.Allowed(req.who.ObjectID, action, scope) }
 	if pa, ok := s.o.Authz.(PrincipalAuthorizer); ok {
 		allowed = pa.For(req.who.ObjectID)
@@ -219,11 +243,8 @@ func (s *Service) page(req *request, set *orderedSet, prefix, scope string, lq *
 	if lq.after > prefix {
 		after = lq.after
 	}
-	set.ascend(after, func(k string) bool {
-		if !strings.HasPrefix(k, prefix) {
-			return false
-		}
-		e := s.store.entries[k]
+	// emit adds one candidate; false stops the walk (page full).
+	emit := func(k string, e *entry) bool {
 		if e == nil || !keep(k, e.rec) {
 			return true
 		}
@@ -246,7 +267,36 @@ func (s *Service) page(req *request, set *orderedSet, prefix, scope string, lq *
 			p.item(k, func(b []byte) []byte { return e.rec.appendList(b, lq.form) })
 		}
 		return true
+	}
+	// External records merge in by key (a handful: the walk below stays
+	// the store's).
+	for len(ext) > 0 && ext[0].rec.Key() <= after {
+		ext = ext[1:]
+	}
+	stopped := false
+	set.ascend(after, func(k string) bool {
+		if !strings.HasPrefix(k, prefix) {
+			return false
+		}
+		for len(ext) > 0 && ext[0].rec.Key() < k {
+			e := ext[0]
+			ext = ext[1:]
+			if !emit(e.rec.Key(), e) {
+				stopped = true
+				return false
+			}
+		}
+		if !emit(k, s.store.entries[k]) {
+			stopped = true
+			return false
+		}
+		return true
 	})
+	for !stopped && len(ext) > 0 {
+		e := ext[0]
+		ext = ext[1:]
+		stopped = !emit(e.rec.Key(), e)
+	}
 	next := ""
 	if more {
 		next = nextLink(req.r, req.api.Version, scope, lq, p.last)
@@ -283,10 +333,10 @@ func (s *Service) listCollection(req *request) {
 			if set == nil {
 				set = &orderedSet{}
 			}
-			return s.page(req, set, strings.ToLower("/subscriptions/"+id.SubscriptionID)+"/", scope, lq,
+			return s.page(req, set, nil, strings.ToLower("/subscriptions/"+id.SubscriptionID)+"/", scope, lq,
 				func(string, *Record) bool { return true }, false)
 		}
-		return s.page(req, &s.store.all, collKey, scope, lq, func(k string, _ *Record) bool {
+		return s.page(req, &s.store.all, nil, collKey, scope, lq, func(k string, _ *Record) bool {
 			return !strings.Contains(k[len(collKey):], "/") // direct members only
 		}, false)
 	})

@@ -226,3 +226,48 @@ func TestListUsesPrincipalAuthorizer(t *testing.T) {
 		t.Fatalf("%d items (want 10: w003 hidden), For %d times, Allowed %d times", len(ids), ca.fors, ca.alloweds)
 	}
 }
+
+// TestListMergesExternal: records the emulator keeps elsewhere (vaults)
+// appear in the listings in id order, across page boundaries, filtered
+// like the store's.
+func TestListMergesExternal(t *testing.T) {
+	ext := []*Record{
+		{ID: rg1 + "/providers/Microsoft.KeyVault/vaults/kv-b", Type: "Microsoft.KeyVault/vaults", Location: "eastus", Tags: map[string]string{"Team": "t9"}},
+		{ID: "/subscriptions/" + sub1 + "/resourceGroups/rg2/providers/Microsoft.KeyVault/vaults/kv-a", Type: "Microsoft.KeyVault/vaults", Location: "westeurope"},
+		{ID: "/subscriptions/" + sub2 + "/resourceGroups/rg1/providers/Microsoft.KeyVault/vaults/other-sub", Type: "Microsoft.KeyVault/vaults", Location: "eastus"},
+	}
+	e := newEnv(t, func(o *Options) {
+		o.PageSize = 3
+		o.External = func(sub string) []*Record {
+			var out []*Record
+			for _, r := range ext {
+				if strings.Contains(r.ID, sub) {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+	})
+	seed(e, 6) // w000…w005 in rg1/rg2, plus kv1 and an untracked gear
+	ids, pages, _ := listAll(e, "/subscriptions/"+sub1+"/resources?api-version=2025-04-01")
+	if len(ids) != 9 || pages != 3 {
+		t.Fatalf("%d items in %d pages, want 9 in 3: %v", len(ids), pages, ids)
+	}
+	for i := 1; i < len(ids); i++ {
+		if strings.ToLower(ids[i-1]) >= strings.ToLower(ids[i]) {
+			t.Fatalf("not in id order at %d: %v", i, ids)
+		}
+	}
+	vaults, _, _ := listAll(e, "/subscriptions/"+sub1+"/resources?api-version=2025-04-01&%24filter="+url.QueryEscape("resourceType eq 'Microsoft.KeyVault/vaults'"))
+	if len(vaults) != 3 { // kv1 (generic) + kv-b + kv-a
+		t.Fatalf("vaults = %v", vaults)
+	}
+	g, _, _ := listAll(e, "/subscriptions/"+sub1+"/resourceGroups/rg2/resources?api-version=2025-04-01")
+	if len(g) != 4 || !strings.HasSuffix(g[3], "/kv-a") {
+		t.Fatalf("rg2 = %v", g)
+	}
+	tagged, _, _ := listAll(e, "/subscriptions/"+sub1+"/resources?api-version=2025-04-01&%24filter="+url.QueryEscape("tagName eq 'team' and tagValue eq 't9'"))
+	if len(tagged) != 1 || !strings.HasSuffix(tagged[0], "/kv-b") {
+		t.Fatalf("tag filter = %v", tagged)
+	}
+}

@@ -94,6 +94,11 @@ type Options struct {
 	// package (a configured user-assigned identity, a vault) exists, so
 	// that child and extension resources can be put under it. nil: none.
 	Exists func(resourceID string) bool
+	// External lists a subscription's tracked resources the emulator keeps
+	// outside this package (Key Vault's vaults), which the /resources
+	// listings merge in by id. Records must have ID, Type and Location set;
+	// nil: none. Called without this package's lock held.
+	External func(subscriptionID string) []*Record
 	// Cloud describes the emulated cloud for /metadata/endpoints.
 	Cloud Cloud
 }
