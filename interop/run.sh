@@ -189,7 +189,8 @@ install_packages() {
 build() {
 	local t0=$SECONDS
 	(cd "$ROOT" && go build -o "$BIN/azmsi" ./cmd/azmsi) >"$WORK/log/build.log" 2>&1 &&
-		(cd "$HERE" && GOFLAGS="$INTEROP_GOFLAGS" go build -o "$BIN/sdkflow" ./cmd/sdkflow) >>"$WORK/log/build.log" 2>&1 ||
+		(cd "$HERE" && GOFLAGS="$INTEROP_GOFLAGS" go build -o "$BIN/sdkflow" ./cmd/sdkflow) >>"$WORK/log/build.log" 2>&1 &&
+		(cd "$HERE" && GOFLAGS="$INTEROP_GOFLAGS" go build -o "$BIN/kvflow" ./cmd/kvflow) >>"$WORK/log/build.log" 2>&1 ||
 		{
 			cat "$WORK/log/build.log"
 			return 1
@@ -262,9 +263,9 @@ make_netns() {
 	mkdir -p "/etc/netns/$NS" || return 1
 	# Only the ARM host is mapped. login.microsoftonline.com & co. stay
 	# unresolvable: a client that calls them fails inside the namespace.
-	# kvpy.vault.localhost: the emulator's vault for the Key Vault scenario
-	# (glibc resolves *.localhost only through hosts).
-	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\tmanagement.azure.com\n127.0.0.1\tkvpy.vault.localhost\n' >"/etc/netns/$NS/hosts"
+	# kvpy.vault.localhost and kvgo.vault.azure.net: the emulator's vaults
+	# for the Key Vault scenarios (glibc resolves *.localhost only through hosts).
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\tmanagement.azure.com\n127.0.0.1\tkvpy.vault.localhost\n127.0.0.1\tkvgo.vault.azure.net\n' >"/etc/netns/$NS/hosts"
 	# No resolver inside either: names not in hosts fail without a packet.
 	: >"/etc/netns/$NS/resolv.conf"
 	verify_netns
@@ -375,6 +376,26 @@ scenario_python_keyvault() {
 	pass "$name"
 }
 
+# Go azsecrets + azidentity, unmodified, at the vault's real name
+# (kvgo.vault.azure.net:443 is the emulator here; challenge resource
+# https://vault.azure.net): set/get as the VM, 403 for app-contributor.
+scenario_go_keyvault_real_name() {
+	local name=go-azidentity-azsecrets-real-name out
+	selected "$name" || return 0
+	SCEN_T0=$SECONDS
+	out=$WORK/log/$name.out
+	local body='{"location":"westeurope","properties":{"tenantId":"'$TENANT'","sku":{"family":"A","name":"standard"},"enableRbacAuthorization":false,"accessPolicies":[{"tenantId":"'$TENANT'","objectId":"11111111-1111-1111-1111-aaaaaaaaaaaa","permissions":{"secrets":["get","set"]}}]}}'
+	if ! in_ns "$BIN/azmsi" rest -X PUT "/subscriptions/$SUB1/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kvgo" --api-version 2026-04-01 --body "$body" >"$out" 2>&1; then
+		fail "$name" "creating the vault failed" "$out"
+	elif ! in_ns "$BIN/kvflow" https://kvgo.vault.azure.net >"$out" 2>&1 || ! grep -qx 'value=s3cr3t-go' "$out"; then
+		fail "$name" "set/get did not round-trip" "$out"
+	elif ! in_ns "$BIN/kvflow" -client-id "$UAMI_CID" https://kvgo.vault.azure.net >"$out" 2>&1 || ! grep -qx 'status=403 code=Forbidden' "$out"; then
+		fail "$name" "a caller without an access policy was not refused with 403" "$out"
+	else
+		pass "$name"
+	fi
+}
+
 # @azure/keyvault-secrets with @azure/identity, unmodified, from the npm
 # registry (exact versions in js/package.json) into the work directory;
 # same vault and checks as the Python scenario.
@@ -419,6 +440,7 @@ scenarios_netns_imds() {
 	expect_flow go-azidentity-imds-client_id "$SUB1" "$SUB1_GROUPS" in_ns "$BIN/sdkflow" -client-id "$UAMI_CID"
 	expect_flow go-azidentity-imds-object_id "$SUB1" "$SUB1_GROUPS" in_ns "$BIN/sdkflow" -object-id "$UAMI_OID"
 	expect_flow go-azidentity-imds-resource_id "$SUB1" "$SUB1_GROUPS" in_ns "$BIN/sdkflow" -resource-id "$UAMI_RID"
+	scenario_go_keyvault_real_name
 
 	# The seed sample: msrestazure + Debian's track-2 clients, lines unchanged.
 	local seed=("$PY" "$HERE/python/run_seed.py")
