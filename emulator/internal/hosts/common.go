@@ -1,7 +1,9 @@
 // Package hosts emulates the managed-identity hosts other than IMDS: App
-// Service (2019-08-01), its 2017-09-01 protocol (legacy App Service and
-// Azure ML), Cloud Shell, Azure Arc (a 401 challenge naming a one-time key
-// file) and Service Fabric (HTTPS pinned by thumbprint). Each host has its
+// Service (2019-08-01, and 2025-03-30 with token revocation), Container
+// Apps (App Service's protocol, its own variables), the 2017-09-01
+// protocol (legacy App Service and Azure ML), Cloud Shell, Azure Arc (a 401
+// challenge naming a one-time key file) and Service Fabric (HTTPS pinned by
+// thumbprint; 2020-05-01 with principalId, and 2019-07-01-preview). Each host has its
 // own protocol, secret and error shapes and mints from the shared token
 // authority; package emulator gives each its own loopback listener.
 package hosts
