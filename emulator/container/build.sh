@@ -39,7 +39,10 @@ echo "built $IMAGE"
 "$ENGINE" save --quiet --format docker-archive -o "$WORK/image.tar" "$IMAGE" >/dev/null 2>&1
 mkdir -p "$WORK/image" "$WORK/root"
 tar -xf "$WORK/image.tar" -C "$WORK/image"
-for layer in $(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$WORK/image/manifest.json"); do
+# manifest.json: [{"Config":…,"RepoTags":[…],"Layers":["<digest>.tar",…]}]
+layers=$(grep -o '"Layers":\[[^]]*\]' "$WORK/image/manifest.json" | sed 's/^"Layers":\[//; s/\]$//' | tr ',' '\n' | tr -d '"')
+[ -n "$layers" ] || { echo "build.sh: no layers in the image archive" >&2; exit 1; }
+for layer in $layers; do
 	tar -xf "$WORK/image/$layer" -C "$WORK/root" 2>/dev/null || true
 done
 [ -x "$WORK/root/azmsi" ] || { echo "build.sh: the image has no executable /azmsi" >&2; exit 1; }
