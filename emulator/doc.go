@@ -18,6 +18,17 @@
 // default.json. Control routes under /_emulator/ on both listeners report
 // health and counters, reset state and load a new configuration.
 //
+// # Roles
+//
+// Every ARM request is authorized by its action (for example
+// Microsoft.Resources/subscriptions/resourcegroups/write) against the role
+// assignments at its scope and above, with the built-in roles' real
+// permissions; Key Vault's data plane asks for data actions the same way.
+// Role definitions and assignments are served at every scope
+// ({scope}/providers/Microsoft.Authorization/roleDefinitions|roleAssignments),
+// seeded from the Config's roleAssignments, kept in StateDir when there is
+// one, and applied after Options.RBACDelay. See docs/rbac.md.
+//
 // # Hosts
 //
 // IMDS always runs. Options.Hosts adds the other managed-identity hosts,
@@ -43,7 +54,7 @@
 // # Layout
 //
 // This package is a façade: each service lives in its own package under
-// emulator/internal (config, tokens, imds, hosts, arm, rbac, store,
+// emulator/internal (config, tokens, imds, hosts, arm, roles, store,
 // faults, tlsca) and gets its dependencies through its constructor. The
 // one route table, routes.go, maps every path of every listener to its
 // handler; Handler serves IMDS, ARM and the control routes without a
