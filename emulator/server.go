@@ -293,7 +293,7 @@ func (s *Server) build() error {
 		return err
 	}
 	s.imds = imds.New(imds.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, RefreshIn: o.RefreshIn, IMDSv2: o.IMDSv2})
-	s.hosts = hosts.New(hosts.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, Logger: s.logger, Clock: o.Clock, ArcKeyDir: o.ArcKeyDir})
+	s.hosts = hosts.New(hosts.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, Logger: s.logger, Clock: o.Clock, ArcKeyDir: o.ArcKeyDir, StateDir: o.StateDir})
 	// ARM is built even when its listener is off: Handler serves it, and
 	// the state directory's store stays the same either way.
 	var st store.Store = store.NewMem()

@@ -73,6 +73,7 @@ type Deps struct {
 	Logger    *slog.Logger
 	Clock     func() time.Time // Arc key expiry
 	ArcKeyDir string           // "" → a temp folder owned by the Set
+	StateDir  string           // Service Fabric keeps its generated certificate here ("" → a new one per start)
 }
 
 // Set holds the running hosts, in Options.Hosts order.
@@ -83,6 +84,7 @@ type Set struct {
 	logger *slog.Logger
 	now    func() time.Time
 	arcDir string
+	state  string
 
 	list   []*Endpoint
 	arc    *arcKeys
@@ -94,7 +96,7 @@ func New(d Deps) *Set {
 	if d.Clock == nil {
 		d.Clock = time.Now
 	}
-	return &Set{tokens: d.Tokens, config: d.Config, stats: d.Stats, logger: d.Logger, now: d.Clock, arcDir: d.ArcKeyDir}
+	return &Set{tokens: d.Tokens, config: d.Config, stats: d.Stats, logger: d.Logger, now: d.Clock, arcDir: d.ArcKeyDir, state: d.StateDir}
 }
 
 // Spec is one host of Options.Hosts and the address it listens at ("":
@@ -208,12 +210,17 @@ func (s *Set) secretFor(name string) string {
 }
 
 // sfCertificate is the configured Service Fabric certificate
-// (hosts.servicefabric.certificate), else a fresh self-signed one.
+// (hosts.servicefabric.certificate), else the one kept in the state
+// folder (made on first use), else a fresh self-signed one.
 func (s *Set) sfCertificate() (*tls.Config, string, error) {
 	if s.config != nil {
 		if p := s.config().Hosts[ServiceFabric].Certificate; p != "" {
-			return loadPinnedCertificate(p)
+			return loadPinnedCertificate(p, time.Now())
 		}
+	}
+	if s.state != "" {
+		// Real time, not the injected clock: TLS checks validity on real time.
+		return stateCertificate(filepath.Join(s.state, sfStateCertFile), time.Now())
 	}
 	return tlsca.SelfSigned("azmsi emulator Service Fabric")
 }

@@ -3,6 +3,7 @@ package hosts
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,47 @@ func TestParse(t *testing.T) {
 	}
 	if _, err := Parse([]string{"arc=127.0.0.1:1,arc=127.0.0.1:2"}); err == nil || !strings.Contains(err.Error(), "two addresses") {
 		t.Errorf("two addresses: %v", err)
+	}
+}
+
+// TestServiceFabricStateCertificate: with a state folder the generated
+// certificate is kept (same thumbprint next time, file 0600) and replaced
+// when it is about to expire.
+func TestServiceFabricStateCertificate(t *testing.T) {
+	dir := t.TempDir()
+	thumb := func() string {
+		t.Helper()
+		s := New(Deps{StateDir: dir, ArcKeyDir: t.TempDir()})
+		defer s.Close()
+		if _, _, err := s.Add(ServiceFabric, "127.0.0.1:1"); err != nil {
+			t.Fatal(err)
+		}
+		return s.Get(ServiceFabric).Thumbprint
+	}
+	first := thumb()
+	if len(first) != 40 || thumb() != first {
+		t.Fatal("the state folder's certificate was not reused")
+	}
+	fi, err := os.Stat(filepath.Join(dir, "servicefabric.pem"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("certificate file: %v %v", fi, err)
+	}
+	// A certificate expiring within a day is replaced.
+	later := time.Now().AddDate(0, 0, 364).Add(23 * time.Hour)
+	_, replaced, err := stateCertificate(filepath.Join(dir, "servicefabric.pem"), later)
+	if err != nil || replaced == first {
+		t.Fatalf("a certificate expiring within a day was kept: %v", err)
+	}
+	if _, tp, err := stateCertificate(filepath.Join(dir, "servicefabric.pem"), later); err != nil || tp != replaced {
+		t.Fatalf("the replacement was not kept: %v", err)
+	}
+	// Without a state folder every start has its own certificate.
+	a, b := New(Deps{ArcKeyDir: t.TempDir()}), New(Deps{ArcKeyDir: t.TempDir()})
+	defer a.Close()
+	defer b.Close()
+	_, _, _ = a.Add(ServiceFabric, "127.0.0.1:1")
+	_, _, _ = b.Add(ServiceFabric, "127.0.0.1:1")
+	if a.Get(ServiceFabric).Thumbprint == b.Get(ServiceFabric).Thumbprint {
+		t.Fatal("two starts without a state folder share a certificate")
 	}
 }
