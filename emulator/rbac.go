@@ -115,3 +115,15 @@ func (s *Server) closeRoleState() error {
 	s.roleState = nil
 	return err
 }
+
+// resourceRemoved drops the role assignments at a deleted generic
+// resource's scope and below (unverified that ARM does so at once, U20-3).
+func (s *Server) resourceRemoved(id string) {
+	sc, err := roles.ParseScope(id)
+	if err != nil || sc.Kind() < roles.KindResource {
+		return
+	}
+	if _, err := s.roles.RemoveScope(sc); err != nil {
+		s.logger.Warn("emulator: role assignments of a deleted resource not removed", "resource", id, "err", err)
+	}
+}

@@ -327,3 +327,25 @@ func TestRBACResourceScope(t *testing.T) {
 		t.Fatalf("403 for id3 names %q", r.errMessage())
 	}
 }
+
+// Deleting a generic resource takes the role assignments at its scope.
+func TestRBACResourceDeleteRemovesAssignments(t *testing.T) {
+	e := startARM(t, Options{Config: rbacConfig()})
+	admin := e.token("admin")
+	id := "/subscriptions/" + sub1 + "/resourceGroups/rg-web/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id2"
+	const miV = "?api-version=2024-11-30"
+	if r := e.do("PUT", id+miV, admin, `{"location":"eastus"}`); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	expect(t, e.do("PUT", assignmentPath(id, assignG), admin, assignmentBody(contributorRole, readerOID)), 201, "")
+	before := e.s.roles.Len()
+	expect(t, e.do("DELETE", id+miV, admin, ""), 200, "")
+	if e.s.roles.Len() != before-1 {
+		t.Fatalf("%d assignments after deleting id2; want %d", e.s.roles.Len(), before-1)
+	}
+	// A new id2 does not inherit the old one's assignment.
+	if r := e.do("PUT", id+miV, admin, `{"location":"eastus"}`); r.status != 201 {
+		t.Fatalf("re-create: %d %s", r.status, r.body)
+	}
+	expect(t, e.do("PUT", id+miV, e.token("app-reader"), `{"location":"eastus","tags":{"a":"b"}}`), 403, "AuthorizationFailed")
+}

@@ -53,6 +53,18 @@ type Store struct {
 	// catalog lacks. Bounded: maxSeenTypes per namespace, maxSeenVersions
 	// per type, maxSeenNamespaces in all.
 	seen map[string]map[string]*seenType
+	// removed, when set, hears of every resource the store drops (deleted,
+	// or gone with its parent or group), after the drop is durable.
+	removed func(resourceID string)
+}
+
+// OnRemove makes f hear of every resource id the store drops from now on
+// (the emulator removes role assignments at that scope). f runs under the
+// store's lock and must not call back into it. Set it before serving.
+func (s *Store) OnRemove(f func(resourceID string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removed = f
 }
 
 // seenType is a resource type the store has held.
@@ -245,6 +257,9 @@ func (s *Store) commitLocked(puts []*Record, deletes []string) error {
 		return err
 	}
 	for _, k := range deletes {
+		if e := s.entries[k]; e != nil && s.removed != nil {
+			s.removed(e.rec.ID)
+		}
 		s.unindexLocked(k)
 	}
 	for _, r := range puts {
