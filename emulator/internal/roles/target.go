@@ -39,9 +39,12 @@ func IsAuthorizationPath(path string) bool {
 }
 
 // ParseTarget splits path at its last /providers/Microsoft.Authorization/.
-// An unknown collection is 400 InvalidResourceType; a malformed scope 400
-// InvalidScope (both unverified wording).
+// Repeated slashes count as one, as for every other ARM route: the
+// JavaScript SDK joins its endpoint and a scope that starts with '/' into
+// "//subscriptions/…". An unknown collection is 400 InvalidResourceType; a
+// malformed scope 400 InvalidScope (both unverified wording).
 func ParseTarget(path string) (Target, *Error) {
+	path = collapseSlashes(path)
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
@@ -71,4 +74,20 @@ func ParseTarget(path string) (Target, *Error) {
 			"The path '%s' goes below %s/%s; nothing is nested there.", path, collection, strings.SplitN(name, "/", 2)[0])
 	}
 	return Target{Scope: scope, Collection: collection, Name: name}, nil
+}
+
+// collapseSlashes replaces every run of '/' with one.
+func collapseSlashes(path string) string {
+	if !strings.Contains(path, "//") {
+		return path
+	}
+	var b strings.Builder
+	b.Grow(len(path))
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' && i > 0 && path[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
 }
