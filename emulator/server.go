@@ -278,7 +278,8 @@ func (s *Server) build() error {
 	}
 	s.signingKey = key
 	s.tokens = tokens.New(tokens.Deps{Key: key, Clock: o.Clock, Lifetime: o.TokenLifetime, Config: s.config, Stats: &s.stats, Logger: s.logger})
-	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: append(o.ExtraHostnames, vaultHostnames...), TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
+	names := append(append(listenIPs(o.ARMAddr, o.Workload.Addr), o.ExtraHostnames...), vaultHostnames...)
+	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: names, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
 		return err
 	}
 	if o.StateDir == "" {
@@ -563,4 +564,24 @@ func checkBindAddr(addr string, allowNonLoopback bool) error {
 		return fmt.Errorf("%q is not a loopback address; the emulator hands out tokens to anyone who can reach it, so it binds to 127.0.0.1 or ::1 unless Options.AllowNonLoopback is set", addr)
 	}
 	return nil
+}
+
+// listenIPs are the literal IP addresses of HTTPS listen addresses other
+// than 127.0.0.1, ::1 and wildcards (advertised as 127.0.0.1): a listener
+// on 127.0.0.2:443 is advertised as https://127.0.0.2:443, so the
+// certificate must name that address too.
+func listenIPs(addrs ...string) []string {
+	var out []string
+	for _, a := range addrs {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			continue
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || ip.IsUnspecified() || ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback) {
+			continue
+		}
+		out = append(out, ip.String())
+	}
+	return out
 }

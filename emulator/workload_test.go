@@ -250,3 +250,23 @@ func TestWorkloadFederatedCredentialCreatedThroughARM(t *testing.T) {
 		t.Fatalf("after the DELETE: %d %s", r.status, r.body)
 	}
 }
+
+// TestWorkloadHostCertificateNamesItsAddress: a workload listener on
+// another loopback address (127.0.0.2:443 is how a namespace puts it at
+// login.microsoftonline.com) is advertised at that address, and the
+// certificate must name it, or a client of AZURE_AUTHORITY_HOST fails TLS.
+func TestWorkloadHostCertificateNamesItsAddress(t *testing.T) {
+	s, env := workloadEnv(t, Options{Workload: WorkloadOptions{Addr: "127.0.0.2:0"}})
+	authority := env["AZURE_AUTHORITY_HOST"]
+	if !strings.HasPrefix(authority, "https://127.0.0.2:") {
+		t.Fatalf("AZURE_AUTHORITY_HOST = %q, want https://127.0.0.2:PORT/", authority)
+	}
+	resp, err := s.HTTPClient().Get(strings.TrimSuffix(authority, "/") + "/" + defaultTID + "/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("the authority's discovery document over TLS: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("discovery document: status %d", resp.StatusCode)
+	}
+}
