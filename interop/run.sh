@@ -396,6 +396,19 @@ scenario_go_keyvault_real_name() {
 	fi
 }
 
+# js_install: the JavaScript clients, exact versions from js/package-lock.json,
+# installed once per run with npm ci into $WORK/js (node_modules is never
+# committed; npm's own cache keeps repeated runs fast).
+JS_INSTALLED=""
+js_install() {
+	[ -n "$JS_INSTALLED" ] && return 0
+	local js=$WORK/js t0=$SECONDS
+	mkdir -p "$js" && cp "$HERE"/js/package.json "$HERE"/js/package-lock.json "$HERE"/js/*.mjs "$js/" || return 1
+	(cd "$js" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) || return 1
+	JS_INSTALLED=1
+	JS_VERSIONS="node $(node --version), npm ci in $((SECONDS - t0))s: $(cd "$js" && npm ls --depth=0 2>/dev/null | sed -n 's/.*── //p' | tr '\n' ' ')"
+}
+
 # @azure/keyvault-secrets with @azure/identity, unmodified, from the npm
 # registry (exact versions in js/package.json) into the work directory;
 # same vault and checks as the Python scenario.
@@ -404,12 +417,8 @@ scenario_js_keyvault() {
 	selected "$name" || return 0
 	SCEN_T0=$SECONDS
 	out=$WORK/log/$name.out
-	mkdir -p "$js" && cp "$HERE/js/package.json" "$HERE/js/run_keyvault.mjs" "$js/" || {
-		fail "$name" "could not prepare $js"
-		return
-	}
-	if ! (cd "$js" && timeout 300 npm install --no-audit --no-fund --loglevel=error) >"$out" 2>&1; then
-		fail "$name" "npm install failed" "$out"
+	if ! js_install >"$out" 2>&1; then
+		fail "$name" "npm ci failed" "$out"
 		return
 	fi
 	if ! make_sdk_vault "$arm" >"$out" 2>&1; then
