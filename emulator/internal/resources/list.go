@@ -251,7 +251,9 @@ func (s *Service) page(req *request, set *orderedSet, ext []*entry, prefix, scop
 		if e.rec.Type != lastType { // pages are mostly of one type
 			lastType, readAction = e.rec.Type, e.rec.Type+"/read"
 		}
-		if !allowed(readAction, e.rec.ID) {
+		// k is the lower-case id: authorization compares scopes without
+		// regard to case, and an already lower-case scope costs no copy.
+		if !allowed(readAction, k) {
 			return true
 		}
 		if p.n == lq.limit {

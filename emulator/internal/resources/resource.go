@@ -273,6 +273,7 @@ func (s *Service) putResource(req *request) {
 		}
 		rec.ChangedAt, rec.ChangedBy, rec.ChangedByType = now, req.who.ClientID, req.who.Type
 		rec.Listed = rec.Location != "" && !id.IsExtension()
+		rec.intern()
 		if d, async := s.asyncFor(rec.Type); async {
 			rec.State = "Accepted"
 			rec.Pending = &Pending{Op: opPut, ID: newGUID(), Start: now, Until: now.Add(d)}
@@ -366,6 +367,7 @@ func (s *Service) patchResource(req *request) {
 		now := s.now()
 		rec.ChangedAt, rec.ChangedBy, rec.ChangedByType = now, req.who.ClientID, req.who.Type
 		rec.APIVersion = req.api.Version
+		rec.intern()
 		if err := s.store.commitLocked([]*Record{rec}, nil); err != nil {
 			return s.internal(err)
 		}

@@ -92,6 +92,7 @@ func NewStore(p Persister) (*Store, error) {
 		if r == nil || r.ID == "" {
 			return fmt.Errorf("a stored record has no id")
 		}
+		r.intern()
 		s.indexLocked(r)
 		return nil
 	})

@@ -81,6 +81,11 @@ func TestEvaluation(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("allowed = %v; want %v", got, tt.want)
 			}
+			if !tt.data {
+				if got := s.For(tt.principal)(tt.action, tt.scope); got != tt.want {
+					t.Errorf("For(…) = %v; want %v (as Allowed)", got, tt.want)
+				}
+			}
 		})
 	}
 }
