@@ -108,6 +108,10 @@ func (s *Service) operation(req *request) {
 		st := operationStatus{ID: req.r.URL.Path, Name: tok.Name, Status: "InProgress", StartTime: start.Format(time.RFC3339Nano)}
 		if done {
 			st.Status, st.EndTime = "Succeeded", until.Format(time.RFC3339Nano)
+		} else {
+			// Pollers wait Retry-After between polls, else their default (30 s
+			// in azure-core and the Azure CLI).
+			req.w.Header().Set("Retry-After", pollRetryAfter)
 		}
 		writeJSON(req.w, http.StatusOK, marshal(st))
 		return

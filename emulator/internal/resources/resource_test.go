@@ -192,9 +192,12 @@ func TestAsyncOperations(t *testing.T) {
 		t.Fatalf("headers: AO=%s Location=%s", ao, loc)
 	}
 	path := func(u string) string { return strings.TrimPrefix(u, "http://arm.test") }
-	st := e.must("GET", path(ao), "", 200).json(t)
-	if st["status"] != "InProgress" || st["startTime"] != "2026-01-01T12:00:00Z" {
+	sr := e.must("GET", path(ao), "", 200)
+	if st := sr.json(t); st["status"] != "InProgress" || st["startTime"] != "2026-01-01T12:00:00Z" {
 		t.Errorf("status = %v", st)
+	}
+	if ra := sr.header.Get("Retry-After"); ra != "1" {
+		t.Errorf("InProgress status Retry-After = %q, want 1", ra)
 	}
 	e.must("GET", path(loc), "", 202)
 	e.clock.Advance(10 * time.Second)
@@ -204,8 +207,12 @@ func TestAsyncOperations(t *testing.T) {
 	e.clock.Advance(11 * time.Second)
 	// The first operation's URL reports by its own end time; the resource
 	// follows the operation that replaced it (ends at 12:00:30).
-	if st := e.must("GET", path(ao), "", 200).json(t); st["status"] != "Succeeded" || st["endTime"] != "2026-01-01T12:00:20Z" {
+	done := e.must("GET", path(ao), "", 200)
+	if st := done.json(t); st["status"] != "Succeeded" || st["endTime"] != "2026-01-01T12:00:20Z" {
 		t.Errorf("status after = %v", st)
+	}
+	if ra := done.header.Get("Retry-After"); ra != "" {
+		t.Errorf("Succeeded status Retry-After = %q, want none", ra)
 	}
 	if st := e.must("GET", id, "", 200).json(t)["properties"].(map[string]any)["provisioningState"]; st != "Accepted" {
 		t.Errorf("state during the second operation = %v", st)
