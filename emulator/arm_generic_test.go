@@ -156,3 +156,29 @@ func TestResourcesListIncludesVaults(t *testing.T) {
 		t.Errorf("group listing lacks the vault: %s", g.body)
 	}
 }
+
+// TestKeyVaultProviderDiscovery: the Microsoft.KeyVault namespace is the
+// provider's (the Azure CLI reads it for the api-version before az
+// resource create on a vault), while its vault types stay Key Vault's.
+func TestKeyVaultProviderDiscovery(t *testing.T) {
+	e := startARM(t, Options{})
+	tok := e.token("app-contributor")
+	r := e.do("GET", "/subscriptions/"+sub1+"/providers/Microsoft.KeyVault?api-version=2022-12-01", tok, "")
+	expect(t, r, 200, "")
+	var p struct {
+		Namespace     string `json:"namespace"`
+		ResourceTypes []struct {
+			ResourceType string   `json:"resourceType"`
+			APIVersions  []string `json:"apiVersions"`
+		} `json:"resourceTypes"`
+	}
+	mustJSON(t, r.body, &p)
+	found := false
+	for _, rt := range p.ResourceTypes {
+		found = found || (rt.ResourceType == "vaults" && len(rt.APIVersions) > 0)
+	}
+	if p.Namespace != "Microsoft.KeyVault" || !found {
+		t.Errorf("provider = %s", r.body)
+	}
+	expect(t, e.do("GET", "/subscriptions/"+sub1+"/providers/Microsoft.KeyVault/vaults?api-version=2026-04-01", tok, ""), 200, "")
+}

@@ -24,12 +24,16 @@ const (
 )
 
 // Handles reports whether an (escaped) ARM path belongs to this service:
-// anything under a subscription's or group's providers/Microsoft.KeyVault.
+// the vault types under a subscription's or group's
+// providers/Microsoft.KeyVault. The namespace itself and its register and
+// unregister actions are the provider's (resource manager discovery: the
+// Azure CLI reads them before any vault request).
 func Handles(escapedPath string) bool {
 	segs := strings.Split(strings.Trim(escapedPath, "/"), "/")
 	switch {
 	case len(segs) >= 4 && strings.EqualFold(segs[0], "subscriptions") && strings.EqualFold(segs[2], "providers"):
-		return strings.EqualFold(segs[3], "Microsoft.KeyVault")
+		return strings.EqualFold(segs[3], "Microsoft.KeyVault") && len(segs) >= 5 &&
+			!(len(segs) == 5 && (strings.EqualFold(segs[4], "register") || strings.EqualFold(segs[4], "unregister")))
 	case len(segs) >= 6 && strings.EqualFold(segs[0], "subscriptions") && strings.EqualFold(segs[2], "resourceGroups") && strings.EqualFold(segs[4], "providers"):
 		return strings.EqualFold(segs[5], "Microsoft.KeyVault")
 	}

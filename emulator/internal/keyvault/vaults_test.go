@@ -300,6 +300,12 @@ func TestHandles(t *testing.T) {
 		"/subscriptions/" + sub + "/providers/Microsoft.KeyVault/deletedVaults": true,
 		rgPath + "/providers/Microsoft.Storage/storageAccounts/s":               false, rgPath: false, "/subscriptions": false,
 		"/subscriptions/" + sub + "/providers/Microsoft.KeyVaultX": false,
+		// The provider namespace and its registration are discovery's.
+		"/subscriptions/" + sub + "/providers/Microsoft.KeyVault":                                      false,
+		"/subscriptions/" + sub + "/providers/microsoft.keyvault/":                                     false,
+		"/subscriptions/" + sub + "/providers/Microsoft.KeyVault/register":                             false,
+		"/subscriptions/" + sub + "/providers/Microsoft.KeyVault/unregister":                           false,
+		"/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/v": true,
 	} {
 		if Handles(p) != want {
 			t.Errorf("Handles(%s) != %v", p, want)
