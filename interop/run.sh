@@ -650,6 +650,8 @@ remove_stale_namespaces() {
 
 # shellcheck source=scenarios_sdk.sh
 . "$HERE/scenarios_sdk.sh"
+# shellcheck source=scenarios_cli.sh
+. "$HERE/scenarios_cli.sh"
 
 # --- main ------------------------------------------------------------------------
 
@@ -673,6 +675,7 @@ main() {
 			scenarios_netns_workload
 			scenario_netns_broker
 			scenarios_sdk
+			scenarios_cli
 		else
 			fail netns-setup "could not create a safe network namespace (needs root and iproute2)"
 		fi
