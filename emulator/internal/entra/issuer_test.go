@@ -82,7 +82,7 @@ func TestIssuerMintsProjectedTokens(t *testing.T) {
 	if disc["issuer"] != iss.URL() || disc["jwks_uri"] != iss.URL()+"openid/v1/jwks" {
 		t.Errorf("discovery %v", disc)
 	}
-	resp, err := http.Get(srv.URL + "/other/openid/v1/jwks")
+	resp, err := testClient.Get(srv.URL + "/other/openid/v1/jwks")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestIssuerMintsProjectedTokens(t *testing.T) {
 
 func getJSON(t *testing.T, u string, v any) {
 	t.Helper()
-	resp, err := http.Get(u)
+	resp, err := testClient.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,3 +136,7 @@ func TestIssuerRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// testClient dials loopback only: a URL built wrongly fails the test
+// instead of leaving the machine.
+var testClient = &http.Client{Transport: testenv.LoopbackOnlyTransport()}
