@@ -162,6 +162,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"rest", "/subscriptions", "--api-version", "2022-12-01"},
 		{"rest", "-X", "PUT", "/subscriptions/{subscriptionId}/resourcegroups/x", "--api-version", "2021-04-01", "--body", `{"location":"eastus"}`},
 		{"rest", "/subscriptions/{subscriptionId}/expired", "--api-version", "2022-12-01"},
+		{"resources", "list"}, {"resources", "list", "-g", "rg-ok"},
+		{"resources", "show", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-ok/providers/Microsoft.KeyVault/vaults/kv1", "--api-version", "2024-11-01"},
+		{"resources", "delete", "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-ok/providers/Microsoft.KeyVault/vaults/kv1", "--api-version", "2024-11-01"},
+		{"roles", "list"}, {"whoami", "--roles"},
 	}
 	runs, checked := 0, 0
 	hosts := w.hosts()
