@@ -71,14 +71,15 @@ func parseError(op string, status int, body []byte) *Error {
 				lines = append(lines, l)
 			}
 		}
-		e.Message = clip300(strings.Join(lines, "; "))
+		e.Message = clipMessage(strings.Join(lines, "; "))
 	} else {
 		e.Code = http.StatusText(status)
 	}
 	return e
 }
 
-func clip300(s string) string {
+// clipMessage bounds the service's message kept in an Error.
+func clipMessage(s string) string {
 	if len(s) > 600 {
 		return s[:600] + "…"
 	}
