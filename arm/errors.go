@@ -94,8 +94,10 @@ func (e *ResponseError) Summary() string {
 // hintFor is the advice for e's code and status (see ResponseError.Hint);
 // u is the request URL, whose subscription the advice names.
 func hintFor(e *ResponseError, u *url.URL) string {
-	if e.Code == "AuthorizationFailed" && authorizationFailed(e) != "" {
-		return "" // the summary itself says which role to assign where
+	if e.Code == "AuthorizationFailed" {
+		if h := authorizationHint(e); h != "" {
+			return h
+		}
 	}
 	sub := ""
 	if u != nil {
@@ -154,60 +156,6 @@ func subscriptionOf(path string) string {
 		}
 	}
 	return ""
-}
-
-var (
-	reClient = regexp.MustCompile(`(?i)client '([^']*)'`)
-	reObject = regexp.MustCompile(`(?i)object id '([^']*)'`)
-	reAction = regexp.MustCompile(`(?i)action '([^']*)'`)
-	reScope  = regexp.MustCompile(`(?i)scope '([^']*)'`)
-)
-
-// authorizationFailed turns ARM's AuthorizationFailed message into advice.
-// Parsing is tolerant: any piece it cannot find is left out; with no action
-// found the generic message is used.
-func authorizationFailed(e *ResponseError) string {
-	find := func(re *regexp.Regexp) string {
-		if m := re.FindStringSubmatch(e.Message); m != nil {
-			return m[1]
-		}
-		return ""
-	}
-	client, object, action, scope := find(reClient), find(reObject), find(reAction), find(reScope)
-	if action == "" {
-		return ""
-	}
-	var who []string
-	if client != "" {
-		who = append(who, "client ID "+client)
-	}
-	if object != "" {
-		who = append(who, "object ID "+object)
-	}
-	id := "the managed identity"
-	if len(who) > 0 {
-		id += " (" + strings.Join(who, ", ") + ")"
-	}
-	if scope == "" {
-		scope = "the requested scope"
-	}
-	role := "Reader or Contributor"
-	lower := strings.ToLower(action)
-	switch {
-	case strings.HasSuffix(lower, "/read"):
-		role = "Reader"
-	case strings.HasPrefix(lower, "microsoft.authorization/") && (strings.HasSuffix(lower, "/write") || strings.HasSuffix(lower, "/delete")):
-		// Contributor's NotActions exclude Microsoft.Authorization/*/Write
-		// and */Delete: role assignments and locks need more.
-		role = "Owner or User Access Administrator"
-	case strings.HasSuffix(lower, "/write"), strings.HasSuffix(lower, "/delete"):
-		role = "Contributor"
-	}
-	s := fmt.Sprintf("arm: %s lacks permission for %s on %s: assign it a role such as %s at that scope (ARM %d AuthorizationFailed", id, action, scope, role, e.StatusCode)
-	if e.RequestID != "" {
-		s += ", request id " + e.RequestID
-	}
-	return s + ")"
 }
 
 // newResponseError builds the error for a response to method u (u may be

@@ -24,13 +24,14 @@ func TestResponseErrorParsing(t *testing.T) {
 		{"subscription", 404, nil, `{"error":{"code":"SubscriptionNotFound","message":"The subscription 'x' could not be found."}}`,
 			"SubscriptionNotFound", []string{"hint: check the subscription ID"}},
 		{"authz", 403, http.Header{"X-Ms-Request-Id": {"rid-1"}}, authz, "AuthorizationFailed", []string{
-			"the managed identity (client ID 11111111-1111-1111-1111-111111111111, object ID 22222222-2222-2222-2222-222222222222) lacks permission for Microsoft.Resources/subscriptions/resourcegroups/read on /subscriptions/s1/resourcegroups/rg1: assign it a role such as Reader at that scope (ARM 403 AuthorizationFailed, request id rid-1)"}},
+			"the managed identity (client ID 11111111-1111-1111-1111-111111111111, object ID 22222222-2222-2222-2222-222222222222) lacks permission for Microsoft.Resources/subscriptions/resourcegroups/read on /subscriptions/s1/resourcegroups/rg1 (ARM 403 AuthorizationFailed, request id rid-1)",
+			"hint: assign the identity a role that grants Microsoft.Resources/subscriptions/resourcegroups/read at /subscriptions/s1/resourcegroups/rg1 or above; built-in roles that do: Owner, Contributor, User Access Administrator, Role Based Access Control Administrator, Reader, Managed Identity Operator, Key Vault Administrator, Key Vault Secrets Officer or Key Vault Reader"}},
 		{"authz write, partial message", 403, nil, `{"error":{"code":"AuthorizationFailed","message":"does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/write'"}}`,
-			"AuthorizationFailed", []string{"the managed identity lacks permission for Microsoft.Resources/subscriptions/resourcegroups/write on the requested scope", "Contributor"}},
+			"AuthorizationFailed", []string{"the managed identity lacks permission for Microsoft.Resources/subscriptions/resourcegroups/write on the requested scope", "hint: assign the identity a role that grants Microsoft.Resources/subscriptions/resourcegroups/write at the resource's scope or above; built-in roles that do: Owner or Contributor ("}},
 		{"authz lock write", 403, nil, `{"error":{"code":"AuthorizationFailed","message":"does not have authorization to perform action 'Microsoft.Authorization/locks/write' over scope '/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Authorization/locks/l1'"}}`,
-			"AuthorizationFailed", []string{"lacks permission for Microsoft.Authorization/locks/write on /subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Authorization/locks/l1: assign it a role such as Owner or User Access Administrator at that scope"}},
+			"AuthorizationFailed", []string{"lacks permission for Microsoft.Authorization/locks/write on /subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Authorization/locks/l1 (ARM 403", "built-in roles that do: Owner or User Access Administrator ("}},
 		{"authz role assignment delete", 403, nil, `{"error":{"code":"AuthorizationFailed","message":"does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/delete'"}}`,
-			"AuthorizationFailed", []string{"assign it a role such as Owner or User Access Administrator at that scope"}},
+			"AuthorizationFailed", []string{"built-in roles that do: Owner, User Access Administrator or Role Based Access Control Administrator ("}},
 		{"authz unparseable", 403, nil, `{"error":{"code":"AuthorizationFailed","message":"nope"}}`,
 			"AuthorizationFailed", []string{"403 Forbidden (AuthorizationFailed): nope"}},
 		{"audience", 401, nil, `{"error":{"code":"InvalidAuthenticationTokenAudience","message":"wrong audience"}}`,
@@ -199,11 +200,15 @@ func TestSummaryAndHintApart(t *testing.T) {
 		t.Errorf("Error without a hint %q", got)
 	}
 
-	// AuthorizationFailed's summary already names the role and scope: no hint.
-	body = `{"error":{"code":"AuthorizationFailed","message":"The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/read' over scope '/subscriptions/s1' or the scope is invalid."}}`
-	e = newResponseError("GET", testURL("https://h/subscriptions/s1/resourcegroups"), 403, http.Header{}, []byte(body), "")
-	if e.Hint != "" || strings.Contains(e.Error(), "hint:") || !strings.Contains(e.Summary(), "assign it a role such as Reader at that scope") {
-		t.Errorf("AuthorizationFailed: hint %q, error %q", e.Hint, e.Error())
+	// AuthorizationFailed: the summary names the action and scope, the hint
+	// the built-in roles that grant it.
+	body = `{"error":{"code":"AuthorizationFailed","message":"The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/s1' or the scope is invalid."}}`
+	e = newResponseError("PUT", testURL("https://h/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/x"), 403, http.Header{}, []byte(body), "")
+	if want := "arm: the managed identity (client ID c, object ID o) lacks permission for Microsoft.Authorization/roleAssignments/write on /subscriptions/s1 (ARM 403 AuthorizationFailed)"; e.Summary() != want {
+		t.Errorf("AuthorizationFailed summary %q, want %q", e.Summary(), want)
+	}
+	if want := "assign the identity a role that grants Microsoft.Authorization/roleAssignments/write at /subscriptions/s1 or above; built-in roles that do: Owner, User Access Administrator or Role Based Access Control Administrator (a role change can take a few minutes to apply)"; e.Hint != want {
+		t.Errorf("AuthorizationFailed hint %q, want %q", e.Hint, want)
 	}
 }
 

@@ -58,3 +58,33 @@ func FuzzParseResourceID(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseAuthorizationFailed(f *testing.F) {
+	f.Add("The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/s1' or the scope is invalid.")
+	f.Add("perform action 'a/read'")
+	f.Add("perform action '' over scope ''")
+	f.Add("action 'x\xff' scope '/\x00'")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, msg string) {
+		got, ok := ParseAuthorizationFailed(msg)
+		if !ok {
+			if got != (AuthorizationFailure{}) {
+				t.Fatalf("not ok but %+v", got)
+			}
+			return
+		}
+		for _, s := range []string{got.ClientID, got.ObjectID, got.Action, got.Scope} {
+			if strings.ContainsAny(s, "' \t\n") || !utf8.ValidString(s) || len(s) > 2048 {
+				t.Fatalf("unusable piece %q from %q", s, msg)
+			}
+		}
+		if got.Action == "" || (got.Scope != "" && !strings.HasPrefix(got.Scope, "/")) {
+			t.Fatalf("%+v from %q", got, msg)
+		}
+		// What was parsed parses back the same from ARM's wording.
+		again, ok := ParseAuthorizationFailed("The client '" + got.ClientID + "' with object id '" + got.ObjectID + "' does not have authorization to perform action '" + got.Action + "' over scope '" + got.Scope + "' or the scope is invalid.")
+		if !ok || again.Action != got.Action || again.Scope != got.Scope {
+			t.Fatalf("round trip of %+v gave %+v, %v", got, again, ok)
+		}
+	})
+}

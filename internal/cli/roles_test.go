@@ -60,6 +60,8 @@ func TestRolesStory(t *testing.T) {
 	wantCode(t, r, ExitError)
 	contains(t, r.stderr, "AuthorizationFailed")
 	contains(t, r.stderr, "Microsoft.Resources/subscriptions/resourcegroups/write")
+	contains(t, r.stderr, "\nhint: assign the identity a role that grants Microsoft.Resources/subscriptions/resourcegroups/write at "+
+		"/subscriptions/"+sub1+"/resourcegroups/rg-web or above; built-in roles that do: Owner or Contributor (")
 
 	body := `{"properties":{"roleDefinitionId":"/subscriptions/` + sub1 + `/providers/Microsoft.Authorization/roleDefinitions/` + contributorRoleID +
 		`","principalId":"` + readerOID + `","principalType":"ServicePrincipal"}}`
@@ -83,6 +85,23 @@ func TestRolesStory(t *testing.T) {
 	r = write()
 	wantCode(t, r, ExitError)
 	contains(t, r.stderr, "AuthorizationFailed")
+}
+
+// Contributor cannot write role assignments: the hint names the roles that
+// can, and not Contributor.
+func TestRolesForbiddenHintNamesGrantingRoles(t *testing.T) {
+	e := startRolesEmulator(t)
+	rg := "/subscriptions/" + sub1 + "/resourceGroups/rg-web"
+	body := `{"properties":{"roleDefinitionId":"/subscriptions/` + sub1 + `/providers/Microsoft.Authorization/roleDefinitions/` + contributorRoleID +
+		`","principalId":"` + readerOID + `","principalType":"ServicePrincipal"}}`
+	r := e.run(t, "rest", "-X", "PUT", rg+"/providers/Microsoft.Authorization/roleAssignments/0b1c2d3e-0000-4000-8000-00000000000b",
+		"--api-version", "2022-04-01", "--body", body, "--client-id", contributorID)
+	wantCode(t, r, ExitError)
+	contains(t, r.stderr, "lacks permission for Microsoft.Authorization/roleAssignments/write on "+rg+" (ARM 403 AuthorizationFailed")
+	contains(t, r.stderr, "built-in roles that do: Owner, User Access Administrator or Role Based Access Control Administrator (")
+	if strings.Contains(r.stderr, "Contributor") {
+		t.Errorf("the hint names Contributor:\n%s", r.stderr)
+	}
 }
 
 func TestRolesListTableAndWhoami(t *testing.T) {
