@@ -58,15 +58,6 @@ func filterError(s, what string) *apiError {
 		"The $filter '%s' is invalid: %s; %s.", clip(s), what, filterUsage)}
 }
 
-// ParseFilter parses s; the error is ARM's 400.
-func ParseFilter(s string) (*Filter, error) {
-	f, e := parseFilter(s)
-	if e != nil {
-		return nil, e
-	}
-	return f, nil
-}
-
 func parseFilter(s string) (*Filter, *apiError) {
 	if len(s) > maxFilterLen {
 		return nil, filterError(s, "it is longer than 4096 characters")

@@ -25,9 +25,6 @@ type ID struct {
 	Scope *ID
 }
 
-// IsCollection reports whether the id names a collection (…/{type}).
-func (id *ID) IsCollection() bool { return id.Namespace != "" && len(id.Names) < len(id.Types) }
-
 // IsResource reports whether the id names one resource.
 func (id *ID) IsResource() bool { return id.Namespace != "" && len(id.Names) == len(id.Types) }
 
@@ -112,15 +109,6 @@ func (id *ID) Collection() *ID {
 		c.Names = id.Names[:len(id.Names)-1]
 	}
 	return &c
-}
-
-// GroupKey is the lower-case id of the resource group the id is in ("" for
-// a subscription-level id); for an extension it is its scope's.
-func (id *ID) GroupKey() string {
-	if id.ResourceGroup == "" {
-		return ""
-	}
-	return strings.ToLower("/subscriptions/" + id.SubscriptionID + "/resourceGroups/" + id.ResourceGroup)
 }
 
 // IsExtension reports whether the id is an extension resource (or a
