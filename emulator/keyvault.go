@@ -59,6 +59,7 @@ func (s *Server) buildVaults(authz vaultAuthz) error {
 		Now:         o.Clock,
 		VaultURI:    s.vaultURI,
 		OnPurge:     func(name string) error { return kv.data.PurgeVault(name) },
+		OnRemove:    s.resourceRemoved,
 	})
 	if err == nil {
 		kv.data, err = keyvault.New(keyvault.Options{

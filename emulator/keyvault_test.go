@@ -208,6 +208,31 @@ func TestKeyVaultRBAC(t *testing.T) {
 	mustKV(t, kvDo(t, e.s, "GET", e.s.VaultURL("kvrbac")+"secrets"+kvAPI, tok("app-contributor"), ""), 200)
 }
 
+// TestKeyVaultDeleteDropsItsRoleAssignments: a vault's delete removes the
+// role assignments at its scope and below, so a vault made again under the
+// same name does not inherit them.
+func TestKeyVaultDeleteDropsItsRoleAssignments(t *testing.T) {
+	cfg := DefaultConfig()
+	vaultID := vaultARMID + "kvgone"
+	cfg.RoleAssignments = append(cfg.RoleAssignments,
+		RoleAssignment{Identity: "app-contributor", Scope: vaultID, Role: "Key Vault Secrets Officer"},
+		RoleAssignment{Identity: "app-reader", Scope: vaultID + "/secrets/s1", Role: "Key Vault Secrets User"})
+	e := startARM(t, Options{Config: cfg})
+	createVault(t, e, "kvgone", `{"tenantId":"`+defaultTID+`","sku":{"family":"A","name":"standard"}}`)
+	const get = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+	if !e.s.roles.DataAllowed(conObjectID, get, vaultID) || !e.s.roles.DataAllowed(rdrObjectID, get, vaultID+"/secrets/s1") {
+		t.Fatal("seeded vault roles do not apply")
+	}
+	mustKV(t, kvDo(t, e.s, "DELETE", e.base+vaultID+kvAPI, e.token("vm-system"), ""), 200)
+	if e.s.roles.DataAllowed(conObjectID, get, vaultID) || e.s.roles.DataAllowed(rdrObjectID, get, vaultID+"/secrets/s1") {
+		t.Error("role assignments at a deleted vault's scope survived")
+	}
+	// The subscription-level roles stay.
+	if !e.s.roles.Allowed(conObjectID, "Microsoft.KeyVault/vaults/write", vaultID) {
+		t.Error("Contributor at the subscription went with the vault")
+	}
+}
+
 // TestKeyVaultGoesWithItsGroup: deleting the resource group soft-deletes
 // its vaults; their secrets come back with a recover.
 func TestKeyVaultGoesWithItsGroup(t *testing.T) {

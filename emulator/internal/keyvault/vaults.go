@@ -56,6 +56,11 @@ type VaultServiceOptions struct {
 	VaultURI func(name string) string
 	// OnPurge runs when a deleted vault is purged (its secrets go).
 	OnPurge func(name string) error
+	// OnRemove hears of the ARM id of every vault deleted or purged through
+	// the API or by expiry (the emulator drops the role assignments at that
+	// scope); a group's removal is not reported, the group's scope covers
+	// it. It runs under the service's lock and must not call back.
+	OnRemove func(resourceID string)
 	// MaxVaults bounds the vaults kept, deleted ones included (default 1,000).
 	MaxVaults int
 }
@@ -207,7 +212,9 @@ func (s *VaultService) save(name string, rec *vaultRecord) error {
 func (s *VaultService) expireLocked(now time.Time) {
 	for _, v := range s.vaults {
 		if v.Deleted && !now.Before(v.ScheduledPurgeDate) {
-			_ = s.purgeLocked(v) // on failure kept; the next access tries again
+			if s.purgeLocked(v) == nil { // on failure kept; the next access tries again
+				s.removed(v)
+			}
 		}
 	}
 }
@@ -219,6 +226,13 @@ func (s *VaultService) purgeLocked(v *vaultRecord) error {
 		}
 	}
 	return s.save(v.Name, nil)
+}
+
+// removed reports a vault that went through the API or by expiry.
+func (s *VaultService) removed(v *vaultRecord) {
+	if s.o.OnRemove != nil {
+		s.o.OnRemove(v.id())
+	}
 }
 
 // sortedVaults returns the records matching keep, by name.

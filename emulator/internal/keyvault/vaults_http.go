@@ -416,6 +416,7 @@ func (s *VaultService) deleteVault(req *vaultReq) {
 		writeARMError(req.w, armError{http.StatusInternalServerError, "InternalServerError", "The emulator could not store the vault."})
 		return
 	}
+	s.removed(&rec)
 	req.w.WriteHeader(http.StatusOK)
 }
 
@@ -527,6 +528,7 @@ func (s *VaultService) purgeVault(req *vaultReq) {
 		writeARMError(req.w, armError{http.StatusInternalServerError, "InternalServerError", "The emulator could not purge the vault."})
 		return
 	}
+	s.removed(v)
 	req.w.WriteHeader(http.StatusOK)
 }
 
