@@ -195,7 +195,8 @@ type Server struct {
 	listenAddrs     []string // actual bound addresses, dialable by HTTPClient
 	servers         []*http.Server
 	wg              sync.WaitGroup
-	stopCtx         func() bool
+	stopMu          sync.Mutex
+	stopCtx         func() bool // guarded by stopMu
 
 	clientOnce sync.Once
 	client     *http.Client // HTTPClient's, made once
@@ -237,7 +238,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.faults.Log()
+	// ctx may already be done: AfterFunc then runs Close at once, in its own
+	// goroutine, so stopCtx is guarded and a done ctx fails Start.
+	s.stopMu.Lock()
 	s.stopCtx = context.AfterFunc(ctx, func() { _ = s.Close() })
+	s.stopMu.Unlock()
+	if ctx.Err() != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("emulator: start: %w", context.Cause(ctx))
+	}
 	return s, nil
 }
 
@@ -428,8 +437,11 @@ func (s *Server) serve(ln net.Listener, h http.Handler, tc *tls.Config) {
 // It is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		if s.stopCtx != nil {
-			s.stopCtx()
+		s.stopMu.Lock()
+		stop := s.stopCtx
+		s.stopMu.Unlock()
+		if stop != nil {
+			stop()
 		}
 		if s.faults != nil {
 			s.faults.Close()

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -374,5 +375,36 @@ func TestCloseIdempotentAndNoLeaks(t *testing.T) {
 			t.Fatalf("goroutines: %d before, %d after\n%s", before, n, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A context cancelled before or while Start runs must neither race with
+// Close (run under -race) nor hand back a server that is already shutting
+// down.
+func TestStartWithCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := Start(ctx, Options{})
+	if err == nil {
+		s.Close()
+		t.Fatal("Start with a cancelled context returned a server")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Start error = %v, want context.Canceled", err)
+	}
+	// Cancel at different points while Start is running.
+	for i := 0; i < 4; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); runtime.Gosched(); cancel() }()
+		s, err := Start(ctx, Options{})
+		<-done
+		if err == nil {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close after cancel: %v", err)
+			}
+		} else if !errors.Is(err, context.Canceled) {
+			t.Errorf("Start error = %v, want context.Canceled", err)
+		}
 	}
 }
