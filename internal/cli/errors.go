@@ -3,9 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/azmsi/azmsi/arm"
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // Exit codes of the azmsi command.
@@ -44,16 +44,12 @@ const (
 // clip shortens s to maxEcho bytes, saying how long it was.
 func clip(s string) string { return clipTo(s, maxEcho) }
 
-// clipTo shortens s to n bytes (on a rune boundary), saying how long it
-// was.
+// clipTo is azhttp.Clip saying how long s was.
 func clipTo(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return fmt.Sprintf("%s… (%d bytes)", s[:n], len(s))
+	return fmt.Sprintf("%s (%d bytes)", azhttp.Clip(s, n), len(s))
 }
 
 // asFlagError turns any error into a usage error, keeping its chain.
