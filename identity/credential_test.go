@@ -347,6 +347,15 @@ func TestForeignResponses(t *testing.T) {
 			w.WriteHeader(502)
 			fmt.Fprint(w, "<h1>Bad gateway</h1>")
 		}, []string{"answered 502", "Bad gateway"}, false},
+		{"plain-text 431 is an answer", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(431)
+			fmt.Fprint(w, "431 Request Header Fields Too Large")
+		}, []string{"431", "Request Header Fields Too Large"}, true},
+		{"html 400 is an answer", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(400)
+			fmt.Fprint(w, "<h1>Bad Request</h1>")
+		}, []string{"400", "Bad Request"}, true},
 		{"plain text with token withheld", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, "access_token="+canary)
 		}, []string{"<body withheld>"}, false},

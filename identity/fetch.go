@@ -237,9 +237,9 @@ func (c *Credential) answerChallenge(ctx context.Context, ch challenger, ex *exc
 }
 
 // looksForeign reports an answer that cannot come from a managed-identity
-// endpoint: a redirect, or a non-empty body that is not a JSON object (an
-// HTML captive portal or proxy page), or the 403 "unreachable" of Docker
-// Desktop's proxy (protocols.md §3.3).
+// endpoint: a redirect, a 200 or 5xx whose non-empty body is not a JSON
+// object (an HTML captive portal or proxy page), or the 403 "unreachable" of
+// Docker Desktop's proxy (protocols.md §3.3).
 func looksForeign(ex *exchange) bool {
 	if ex.status >= 300 && ex.status < 400 {
 		return true
@@ -248,7 +248,13 @@ func looksForeign(ex *exchange) bool {
 		return true
 	}
 	b := bytes.TrimSpace(ex.body)
-	return len(b) > 0 && b[0] != '{'
+	if len(b) == 0 || b[0] == '{' {
+		return false
+	}
+	// A plain-text 4xx is still the endpoint's own HTTP answer (a 431 for
+	// oversized headers, a 400 from its HTTP server): an error, not absence.
+	// A non-JSON 200 or 5xx is a portal's page or a gateway's.
+	return ex.status < 400 || ex.status >= 500
 }
 
 // describeForeign says what was seen instead of the endpoint, quoting at most
@@ -323,6 +329,8 @@ func (c *Credential) authError(ex *exchange, resource string) *AuthError {
 		if e.RequestID == "" {
 			e.RequestID = sanitize(c.redactSecrets(w.CorrelationID), 64)
 		}
+	} else if !mayHoldToken(ex.body) {
+		e.Description = sanitize(c.redactSecrets(string(ex.body)), 160)
 	}
 	if ex.status == http.StatusBadRequest && !c.id.IsUserAssigned() && isIdentityNotFound(e.Code, e.Description) {
 		e.unavailable = true // a VM without system-assigned identity: no managed identity here

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +116,14 @@ func TestWhoamiIdentityForms(t *testing.T) {
 func TestExitCodes(t *testing.T) {
 	e := startEmulator(t, emulator.Options{})
 	down := &testEnv{srv: e.srv, env: map[string]string{"AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:1"}}
+	// An endpoint that answers, even in plain text, is there: exit 1, not 3.
+	tooLarge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+		fmt.Fprint(w, "431 Request Header Fields Too Large")
+	}))
+	t.Cleanup(tooLarge.Close)
+	answers431 := &testEnv{srv: e.srv, env: map[string]string{"AZURE_POD_IDENTITY_AUTHORITY_HOST": tooLarge.URL}}
 	tests := []struct {
 		name   string
 		env    *testEnv
@@ -140,6 +151,7 @@ func TestExitCodes(t *testing.T) {
 		{"emulator off loopback", e, []string{"emulator", "--imds-addr", "0.0.0.0:0"}, ExitUsage, "not a loopback address"},
 		{"unavailable", down, []string{"token"}, ExitUnavailable, "managed identity is unavailable"},
 		{"unavailable via arm", down, []string{"groups", "list", "--subscription", sub1}, ExitUnavailable, "unavailable"},
+		{"endpoint answers 431", answers431, []string{"token"}, ExitError, "431"},
 		{"unknown identity", e, []string{"token", "--client-id", "44444444-4444-4444-4444-444444444444"}, ExitError, "not assigned"},
 		{"not found", e, []string{"groups", "show", "no-such-group", "--subscription", sub1}, ExitError, "ResourceGroupNotFound"},
 		{"forbidden", e, []string{"groups", "create", "rg-nope", "-l", "eastus", "--client-id", readerID}, ExitError, "AuthorizationFailed"},
