@@ -68,7 +68,7 @@ func TestIdentityFloodDoesNotDenyOthers(t *testing.T) {
 // its token.
 func TestRefusalExpires(t *testing.T) {
 	clk := testenv.NewFakeClock(time.Now())
-	emu := startEmulator(t, emulator.Options{Clock: clk.Now})
+	emu := startEmulator(t, emulator.Options{Clock: clk})
 	b := startBroker(t, emu.IMDSEndpoint(), Options{Upstream: identity.Options{Clock: clk}, RejectTTL: time.Minute})
 	id := identity.ClientID(randomID(1))
 	_, _, _, err := b.token(context.Background(), id, armResource)
@@ -95,7 +95,7 @@ func TestRefusalExpires(t *testing.T) {
 // identity idle for IdleTimeout gives its slot (and tokens) up.
 func TestIdentitySlotsAdmissionAndIdleEviction(t *testing.T) {
 	clk := testenv.NewFakeClock(time.Now())
-	emu := startEmulator(t, emulator.Options{Clock: clk.Now})
+	emu := startEmulator(t, emulator.Options{Clock: clk})
 	b := startBroker(t, emu.IMDSEndpoint(), Options{Upstream: identity.Options{Clock: clk}, MaxIdentities: 4, IdleTimeout: time.Hour})
 	ctx := context.Background()
 	if _, _, _, err := b.token(ctx, identity.ClientID(contributorID), armResource); err != nil {

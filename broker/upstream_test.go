@@ -62,7 +62,7 @@ func TestUpstreamDownServesCachedTokens(t *testing.T) {
 func TestProactiveRefresh(t *testing.T) {
 	start := time.Now()
 	clk := testenv.NewFakeClock(start)
-	emu := startEmulator(t, emulator.Options{Clock: clk.Now})
+	emu := startEmulator(t, emulator.Options{Clock: clk})
 	b := startBroker(t, emu.IMDSEndpoint(), Options{Upstream: identity.Options{Clock: clk}})
 	hc := testenv.LoopbackOnlyClient(nil)
 	q := url.Values{"api-version": {"2018-02-01"}, "resource": {armResource}}

@@ -30,7 +30,7 @@ type armEnv struct {
 func startARM(t *testing.T, o Options) *armEnv {
 	t.Helper()
 	clk := newFakeClock() // deadlines move only when the test advances it
-	o.Clock = clk.Now
+	o.Clock = clk
 	o.IMDSAddr = "-"
 	s, err := Start(context.Background(), o)
 	if err != nil {

@@ -111,7 +111,7 @@ func TestFaultKinds(t *testing.T) {
 	})
 	t.Run("410 window on the server clock", func(t *testing.T) {
 		clk := newFakeClock()
-		s := startIdentityServer(t, Options{ARMAddr: "-", Clock: clk.Now, Faults: MustParseFaults("imds:410window=70s")})
+		s := startIdentityServer(t, Options{ARMAddr: "-", Clock: clk, Faults: MustParseFaults("imds:410window=70s")})
 		resp, body, err := get(s, tokenURL(s, ""))
 		if err != nil || resp.StatusCode != 410 || !strings.Contains(string(body), "upgrade") {
 			t.Fatalf("%v %v %s", err, resp, body)
@@ -179,7 +179,7 @@ func TestFaultKinds(t *testing.T) {
 
 func TestFaultDownRefusesConnections(t *testing.T) {
 	clk := newFakeClock()
-	s := startIdentityServer(t, Options{Clock: clk.Now, Faults: MustParseFaults("imds:down=5s")})
+	s := startIdentityServer(t, Options{Clock: clk, Faults: MustParseFaults("imds:down=5s")})
 	c := testenv.LoopbackOnlyClient(s.CACertPEM())
 	defer c.CloseIdleConnections()
 	_, err := c.Get(s.IMDSEndpoint() + "/_emulator/healthz")

@@ -133,7 +133,7 @@ func TestAppServiceHost(t *testing.T) {
 
 func TestMSI2017Hosts(t *testing.T) {
 	clock := newFakeClock()
-	s := startIdentityServer(t, Options{Hosts: []string{HostAppService2017, HostAzureML}, Clock: clock.Now})
+	s := startIdentityServer(t, Options{Hosts: []string{HostAppService2017, HostAzureML}, Clock: clock})
 	for _, host := range []string{HostAppService2017, HostAzureML} {
 		t.Run(host, func(t *testing.T) {
 			env := envMap(s.HostEnv(host))

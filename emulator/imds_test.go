@@ -129,7 +129,7 @@ func verifyWithJWKS(t *testing.T, s *Server, raw string) (map[string]any, jwt.Ma
 
 func TestTokenClaimsPerIdentityAndSelector(t *testing.T) {
 	clock := newFakeClock()
-	s := startIdentityServer(t, Options{ARMAddr: "-", Clock: clock.Now})
+	s := startIdentityServer(t, Options{ARMAddr: "-", Clock: clock})
 	vmID := "/subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-emulated"
 	tests := []struct {
 		name     string
@@ -214,7 +214,7 @@ func TestTokenClaimsPerIdentityAndSelector(t *testing.T) {
 
 func TestTokenCacheAndBypass(t *testing.T) {
 	clock := newFakeClock()
-	s := startIdentityServer(t, Options{ARMAddr: "-", Clock: clock.Now, TokenLifetime: time.Hour})
+	s := startIdentityServer(t, Options{ARMAddr: "-", Clock: clock, TokenLifetime: time.Hour})
 	q := "api-version=2018-02-01&resource=" + armRes
 	first := getToken(t, s, q).json(t)
 	clock.Advance(10 * time.Minute)

@@ -56,7 +56,7 @@ func (s *Server) buildVaults(authz vaultAuthz) error {
 		Versions:    s.versions,
 		GroupExists: s.arm.GroupExists,
 		Persister:   ctlStore,
-		Now:         o.Clock,
+		Now:         o.Clock.Now,
 		VaultURI:    s.vaultURI,
 		OnPurge:     func(name string) error { return kv.data.PurgeVault(name) },
 		OnRemove:    s.resourceRemoved,
@@ -64,7 +64,7 @@ func (s *Server) buildVaults(authz vaultAuthz) error {
 	if err == nil {
 		kv.data, err = keyvault.New(keyvault.Options{
 			Vaults: kv.ctl, Tokens: vaultTokens{s.tokens}, Authorizer: authz, Store: dataStore,
-			Now: o.Clock, Logger: s.logger,
+			Now: o.Clock.Now, Logger: s.logger,
 		})
 	}
 	if err != nil {

@@ -23,7 +23,7 @@ func (s *Server) buildRoles() error {
 	ro := roles.Options{
 		TenantID:   s.config().TenantID,
 		Principals: s.lookupPrincipal,
-		Now:        o.Clock,
+		Now:        o.Clock.Now,
 		Delay:      o.RBACDelay,
 	}
 	if o.StateDir != "" {

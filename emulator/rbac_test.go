@@ -149,7 +149,7 @@ func TestRBACSeededAndPersisted(t *testing.T) {
 	dir := t.TempDir()
 	clk := testenv.NewFakeClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	start := func() *armEnv {
-		s, err := Start(context.Background(), Options{Config: rbacConfig(), StateDir: dir, IMDSAddr: "-", Clock: clk.Now})
+		s, err := Start(context.Background(), Options{Config: rbacConfig(), StateDir: dir, IMDSAddr: "-", Clock: clk})
 		if err != nil {
 			t.Fatal(err)
 		}

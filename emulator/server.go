@@ -75,8 +75,9 @@ type Options struct {
 	// TLSCertFile and TLSKeyFile serve a user's certificate for ARM instead
 	// of one issued by the emulator's CA.
 	TLSCertFile, TLSKeyFile string
-	// Clock returns the current time; nil means time.Now.
-	Clock func() time.Time
+	// Clock is the emulator's time (token lifetimes, fault windows, key
+	// and rotation times); nil means the wall clock.
+	Clock Clock
 	// Logger receives one line per request; nil discards. Tokens,
 	// Authorization headers and bodies are never logged.
 	Logger *slog.Logger
@@ -139,7 +140,7 @@ func (o Options) withDefaults() Options {
 		o.DeleteDuration = defaultDeleteDuration
 	}
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = wallClock{}
 	}
 	if o.readTimeout <= 0 {
 		o.readTimeout = readTimeout
@@ -280,13 +281,13 @@ func (o Options) validate() error {
 // authority, certificates, IMDS, the other hosts, ARM.
 func (s *Server) build() error {
 	o := s.opts
-	s.faults = faults.New(faults.Deps{Clock: o.Clock, Logger: s.logger, Config: s.config}, o.Faults)
+	s.faults = faults.New(faults.Deps{Clock: o.Clock.Now, Logger: s.logger, Config: s.config}, o.Faults)
 	key, err := tokens.LoadOrCreateKey(o.StateDir)
 	if err != nil {
 		return err
 	}
 	s.signingKey = key
-	s.tokens = tokens.New(tokens.Deps{Key: key, Clock: o.Clock, Lifetime: o.TokenLifetime, Config: s.config, Stats: &s.stats, Logger: s.logger})
+	s.tokens = tokens.New(tokens.Deps{Key: key, Clock: o.Clock.Now, Lifetime: o.TokenLifetime, Config: s.config, Stats: &s.stats, Logger: s.logger})
 	names := append(append(listenIPs(o.ARMAddr, o.Workload.Addr), o.ExtraHostnames...), vaultHostnames...)
 	if s.certs, err = tlsca.New(tlsca.Options{StateDir: o.StateDir, ExtraHostnames: names, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}); err != nil {
 		return err
@@ -303,7 +304,7 @@ func (s *Server) build() error {
 		return err
 	}
 	s.imds = imds.New(imds.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, RefreshIn: o.RefreshIn, IMDSv2: o.IMDSv2})
-	s.hosts = hosts.New(hosts.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, Logger: s.logger, Clock: o.Clock, ArcKeyDir: o.ArcKeyDir, StateDir: o.StateDir})
+	s.hosts = hosts.New(hosts.Deps{Tokens: s.tokens, Config: s.config, Stats: &s.stats, Logger: s.logger, Clock: o.Clock.Now, ArcKeyDir: o.ArcKeyDir, StateDir: o.StateDir})
 	// ARM is built even when its listener is off: Handler serves it, and
 	// the state directory's store stays the same either way.
 	var st store.Store = store.NewMem()
@@ -326,7 +327,7 @@ func (s *Server) build() error {
 	}
 	s.genericStore = generic.Store
 	s.arm, err = arm.New(arm.Deps{
-		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock,
+		Store: st, Config: s.config(), Tokens: s.tokens, Stats: &s.stats, Logger: s.logger, Clock: o.Clock.Now,
 		PageSize: o.PageSize, DeleteDuration: o.DeleteDuration, RequestBudget: o.ARMRequestBudget,
 		Routes: armRoutes(), Versions: s.versions, Generic: generic, Roles: s.roles,
 		GroupRemoved: s.vaultsGroupRemoved,

@@ -107,7 +107,7 @@ func (s *Server) startWorkload() error {
 	s.listenAddrs = append(s.listenAddrs, ln.Addr().String())
 	w := &workloadHost{baseURL: "https://" + ln.Addr().String(), clientID: id.ClientID, tenantID: cfg.TenantID}
 	s.workload = w // set before anything can fail, so Close cleans up
-	clock := workloadClock{s.opts.Clock}
+	clock := workloadClock{s.opts.Clock.Now}
 	if w.issuer, err = entra.NewIssuer(w.baseURL+"/oidc/"+cfg.TenantID+"/", clock); err != nil {
 		_ = ln.Close()
 		return err
@@ -129,7 +129,7 @@ func (s *Server) startWorkload() error {
 	}
 	if w.endpoint, err = entra.NewEndpoint(entra.EndpointOptions{
 		TenantID: cfg.TenantID, Apps: w.apps(s.config, s.armFederatedCredentials), Keys: w.issuer.PublicKey, Mint: s.mintForWorkload,
-		Now: s.opts.Clock, Logger: s.logger,
+		Now: s.opts.Clock.Now, Logger: s.logger,
 	}); err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("emulator: %w", err)

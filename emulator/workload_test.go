@@ -189,7 +189,7 @@ func startAndClose(o Options) (*Server, error) {
 // hour rewrites the file (the bound only turns a hang into a failure).
 func TestWorkloadTokenFileRotatesOnTheServerClock(t *testing.T) {
 	clock := newFakeClock()
-	_, env := workloadEnv(t, Options{Clock: clock.Now})
+	_, env := workloadEnv(t, Options{Clock: clock})
 	path := env["AZURE_FEDERATED_TOKEN_FILE"]
 	first, _ := os.ReadFile(path)
 	// (That nothing is rewritten before 48m is checked in package entra on

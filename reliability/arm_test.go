@@ -98,7 +98,7 @@ func TestListTenThousandUnderFaults(t *testing.T) {
 // client's waits.
 func TestLRODeleteUnderFaults(t *testing.T) {
 	clk := newSharedClock(0)
-	s := startEmulator(t, emulator.Options{Clock: clk.Now, DeleteDuration: 30 * time.Second})
+	s := startEmulator(t, emulator.Options{Clock: clk, DeleteDuration: 30 * time.Second})
 	client := newARMClient(t, s, emulatorToken(t, s, contributorID), clk, 12)
 	ctx := context.Background()
 	for seed := 1; seed <= 10; seed++ {
@@ -127,7 +127,7 @@ func TestLRODeleteUnderFaults(t *testing.T) {
 // credential) and the listing goes on without losing or repeating a group.
 func TestTokenExpiresMidListing(t *testing.T) {
 	clk := newSharedClock(0)
-	s := startEmulator(t, emulator.Options{Clock: clk.Now, Config: bigConfig(), PageSize: 500, TokenLifetime: time.Hour})
+	s := startEmulator(t, emulator.Options{Clock: clk, Config: bigConfig(), PageSize: 500, TokenLifetime: time.Hour})
 	cred := newCredential(t, s, identity.Options{ID: identity.ClientID(contributorID), Clock: clk})
 	client := newARMClient(t, s, arm.FromIdentity(cred), clk, 4)
 	ctx := context.Background()

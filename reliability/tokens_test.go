@@ -58,7 +58,7 @@ func TestTokensSurviveMixedFaults(t *testing.T) {
 		seed := base + i // wraps harmlessly
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			clk := newSharedClock(0)
-			s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk.Now,
+			s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk,
 				Faults: emulator.MustParseFaults(fmt.Sprintf("%s,seed=%d", mixedIdentityFaults, seed))})
 			budget := 10 * time.Minute
 			for i := range acquisitions {
@@ -99,7 +99,7 @@ func TestTokensSurviveMixedFaults(t *testing.T) {
 // closes, within the default 90 s budget.
 func TestTokens410WindowRiddenOut(t *testing.T) {
 	clk := newSharedClock(0)
-	s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk.Now, Faults: emulator.MustParseFaults("imds:410window=70s,seed=1")})
+	s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk, Faults: emulator.MustParseFaults("imds:410window=70s,seed=1")})
 	cred := newCredential(t, s, identity.Options{Clock: clk})
 	start := clk.Now()
 	tok, err := cred.Token(context.Background(), armResource)
@@ -122,7 +122,7 @@ func TestTokens410WindowRiddenOut(t *testing.T) {
 func TestWaitReadyForSlowEndpoint(t *testing.T) {
 	t.Run("comes up", func(t *testing.T) {
 		clk := newSharedClock(20 * time.Millisecond)
-		s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk.Now, Faults: emulator.MustParseFaults("imds:down=3s")})
+		s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk, Faults: emulator.MustParseFaults("imds:down=3s")})
 		cred := newCredential(t, s, identity.Options{Clock: clk, WaitReady: 10 * time.Second})
 		start := clk.Now()
 		if _, err := cred.Token(context.Background(), armResource); err != nil {
@@ -134,7 +134,7 @@ func TestWaitReadyForSlowEndpoint(t *testing.T) {
 	})
 	t.Run("stays down", func(t *testing.T) {
 		clk := newSharedClock(20 * time.Millisecond)
-		s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk.Now, Faults: emulator.MustParseFaults("imds:down=1h")})
+		s := startEmulator(t, emulator.Options{ARMAddr: "-", Clock: clk, Faults: emulator.MustParseFaults("imds:down=1h")})
 		cred := newCredential(t, s, identity.Options{Clock: clk, WaitReady: 2 * time.Second})
 		start := clk.Now()
 		_, err := cred.Token(context.Background(), armResource)
