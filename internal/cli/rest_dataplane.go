@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -65,7 +66,7 @@ func restDataPlaneRun(ctx context.Context, f *Factory, opts *RestOptions) error 
 		next := u.String()
 		for pages := 0; next != ""; pages++ {
 			if pages == 10000 {
-				return flagErrorf("more than 10000 pages; giving up")
+				return errors.New("--paginate: the vault sent more than 10000 pages; giving up (drop --paginate and follow nextLink page by page)")
 			}
 			resp, err := kv.Do(ctx, opts.Method, next, nil)
 			if err != nil {
@@ -76,7 +77,7 @@ func restDataPlaneRun(ctx context.Context, f *Factory, opts *RestOptions) error 
 				NextLink *string           `json:"nextLink"`
 			}
 			if err := json.Unmarshal(resp.Body, &page); err != nil {
-				return flagErrorf("--paginate: the answer is not a list with value and nextLink")
+				return errors.New("--paginate: the vault's answer is not a list with value and nextLink; --paginate is for listings such as /secrets, drop it for a single object")
 			}
 			values = append(values, page.Value...)
 			next = ""

@@ -136,6 +136,11 @@ func TestRestResourceKeyVault(t *testing.T) {
 	if r.code != ExitOK || strings.TrimSpace(r.stdout) != "1" {
 		t.Errorf("rest paginate: %s", r)
 	}
+	// --paginate on one object fails after the request: exit 1, not a usage error, and the value is not quoted.
+	r = e.run(t, "rest", "--resource", "https://vault.azure.net", vault+"/secrets/db-password", "--api-version", "2026-04-01", "--paginate")
+	if r.code != ExitError || !strings.Contains(r.stderr, "not a list with value and nextLink") || strings.Contains(r.stderr+r.stdout, "s3cr3t") {
+		t.Errorf("rest --paginate on one secret: %s", r)
+	}
 	// The vault token goes to vault hosts only.
 	port := e.srv.VaultSuffix()[len(".vault.localhost:"):]
 	for _, u := range []string{"https://127.0.0.1:" + port + "/secrets", e.srv.ARMEndpoint() + "/subscriptions", "https://kv1.vault.azure.net.evil.example/secrets", "https://kv1.blob.localhost:" + port + "/"} {
