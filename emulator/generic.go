@@ -19,3 +19,9 @@ func (s *Server) trackedVaults(subscriptionID string) []*resources.Record {
 	}
 	return out
 }
+
+// vaultExists reports whether a live vault has the ARM id (the scopes of
+// role assignments).
+func (s *Server) vaultExists(resourceID string) bool {
+	return s.kv != nil && s.kv.ctl != nil && s.kv.ctl.Exists(resourceID)
+}

@@ -98,6 +98,7 @@ func TestRBACRoutes(t *testing.T) {
 	}
 	// An assignment at resource scope, found by the list below it and by
 	// assignedTo from the subscription; it grants the data action.
+	mustKV(t, kvDo(t, e.s, "PUT", e.base+vault+kvAPI, admin, `{"location":"westeurope","properties":{"tenantId":"`+defaultTID+`","sku":{"family":"A","name":"standard"}}}`), 201)
 	expect(t, e.do("PUT", assignmentPath(vault, assignG), admin, `{"properties":{"roleDefinitionId":"/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6","principalId":"`+readerOID+`"}}`), 201, "")
 	r := e.do("GET", sub+"/providers/Microsoft.Authorization/roleAssignments?api-version="+authzV+"&$filter=assignedTo('"+readerOID+"')", admin, "")
 	expect(t, r, 200, "")
@@ -119,6 +120,10 @@ func TestRBACRoutes(t *testing.T) {
 	}{
 		{"unknown subscription", "GET", "/subscriptions/00000000-0000-0000-0000-000000000009/providers/Microsoft.Authorization/roleAssignments?api-version=" + authzV, "", 404, "SubscriptionNotFound"},
 		{"unknown group", "PUT", assignmentPath(sub+"/resourceGroups/nope", assignG), assignmentBody(readerRole, readerOID), 404, "ResourceGroupNotFound"},
+		{"unknown resource", "PUT", assignmentPath(sub+"/resourceGroups/rg-web/providers/Microsoft.KeyVault/vaults/kv-nope", "0b1c2d3e-0000-4000-8000-00000000000d"), assignmentBody(readerRole, readerOID), 404, "ResourceNotFound"},
+		{"child of an unknown resource", "PUT", assignmentPath(sub+"/resourceGroups/rg-web/providers/Microsoft.KeyVault/vaults/kv-nope/secrets/s1", "0b1c2d3e-0000-4000-8000-00000000000d"), assignmentBody(readerRole, readerOID), 404, "ResourceNotFound"},
+		{"generic resource (a configured identity)", "PUT", assignmentPath(sub+"/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/admin", "0b1c2d3e-0000-4000-8000-00000000000e"), assignmentBody(readerRole, readerOID), 201, ""},
+		{"unknown generic resource", "GET", sub + "/resourceGroups/rg-web/providers/Microsoft.Storage/storageAccounts/nope/providers/Microsoft.Authorization/roleAssignments?api-version=" + authzV, "", 404, "ResourceNotFound"},
 		{"no api-version", "GET", sub + "/providers/Microsoft.Authorization/roleAssignments", "", 400, "MissingApiVersionParameter"},
 		{"bad api-version", "GET", sub + "/providers/Microsoft.Authorization/roleAssignments?api-version=1999-01-01", "", 400, ""},
 		{"unknown principal", "PUT", assignmentPath(sub, "0b1c2d3e-0000-4000-8000-00000000000c"), assignmentBody(readerRole, "99999999-0000-4000-8000-000000000009"), 400, "PrincipalNotFound"},
@@ -210,6 +215,7 @@ func TestRBACGroupDeleteRemovesAssignments(t *testing.T) {
 	e := startARM(t, Options{Config: rbacConfig()})
 	admin := e.token("admin")
 	rg := "/subscriptions/" + sub1 + "/resourceGroups/rg-data"
+	mustKV(t, kvDo(t, e.s, "PUT", e.base+rg+"/providers/Microsoft.KeyVault/vaults/kv1"+kvAPI, admin, `{"location":"westeurope","properties":{"tenantId":"`+defaultTID+`","sku":{"family":"A","name":"standard"}}}`), 201)
 	expect(t, e.do("PUT", assignmentPath(rg+"/providers/Microsoft.KeyVault/vaults/kv1", assignG), admin, assignmentBody(readerRole, readerOID)), 201, "")
 	expect(t, e.do("DELETE", groupPath(sub1, "rg-data"), admin, ""), 202, "")
 	e.clk.Advance(time.Minute)

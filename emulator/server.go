@@ -373,7 +373,7 @@ func (s *Server) genericResources(st store.Store) (arm.Generic, error) {
 		return arm.Generic{}, fmt.Errorf("emulator: %w (delete the state directory's arm.db to start from the config again)", err)
 	}
 	gs.OnRemove(s.resourceRemoved)
-	return arm.Generic{Store: gs, Async: async, Regions: regions, External: s.trackedVaults}, nil
+	return arm.Generic{Store: gs, Async: async, Regions: regions, External: s.trackedVaults, ExternalExists: s.vaultExists}, nil
 }
 
 // listen opens the IMDS and ARM listeners and the hosts'.

@@ -55,8 +55,9 @@ const (
 // ServeAuthorization answers {scope}/providers/Microsoft.Authorization/
 // roleDefinitions|roleAssignments[/{name}] at any scope, through the ARM
 // pipeline's authentication, api-version check and throttling. The scope
-// must exist: a configured subscription, and a resource group the store
-// holds (resources below a group are not checked here).
+// must exist: a configured subscription, a resource group the store holds,
+// and, for a scope below a group, its top-level resource (a generic
+// resource or a vault; child resources are not checked).
 func (a *Service) ServeAuthorization(w http.ResponseWriter, r *http.Request) {
 	a.stats.ARMRequests.Add(1)
 	a.commonHeaders(w, r)
@@ -101,7 +102,47 @@ func (a *Service) ServeAuthorization(w http.ResponseWriter, r *http.Request) {
 		req.res.flush(w)
 		return
 	}
+	// Outside a.mu: the resource stores have their own locks and call
+	// back into the service under them.
+	if top, ok := topResource(t.Scope); ok && !a.resourceExists(top) {
+		req.fail(http.StatusNotFound, "ResourceNotFound", resourceNotFoundMessage(top, t.Scope.ResourceGroup()))
+		req.res.flush(w)
+		return
+	}
 	a.roles.Serve(w, r, t, req.caller())
+}
+
+// topResource is the top-level resource id of a scope below a resource
+// group (/subscriptions/S/resourceGroups/G/providers/NS/TYPE/NAME), and
+// whether there is one.
+func topResource(sc roles.Scope) (string, bool) {
+	if sc.Kind() < roles.KindResource {
+		return "", false
+	}
+	segs := strings.Split(strings.Trim(sc.String(), "/"), "/")
+	if len(segs) < 8 || !strings.EqualFold(segs[4], "providers") {
+		return "", false
+	}
+	return "/" + strings.Join(segs[:8], "/"), true
+}
+
+// resourceExists reports whether a top-level resource exists: in the
+// generic store, or kept elsewhere (vaults).
+func (a *Service) resourceExists(id string) bool {
+	if a.genericStore != nil && a.genericStore.Exists(id) {
+		return true
+	}
+	return a.externalExists != nil && a.externalExists(id)
+}
+
+// resourceNotFoundMessage is ARM's ResourceNotFound text for id
+// (quoting and suffix unverified, U20-7).
+func resourceNotFoundMessage(id, group string) string {
+	rel := id
+	if i := strings.LastIndex(strings.ToLower(rel), "/providers/"); i >= 0 {
+		rel = rel[i+len("/providers/"):]
+	}
+	return "The Resource '" + rel + "' under resource group '" + group + "' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
 }
 
 // scopeExistsLocked answers 404 for a scope under an unknown subscription

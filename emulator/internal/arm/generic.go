@@ -121,7 +121,10 @@ type Generic struct {
 	// External lists tracked resources kept elsewhere (vaults) for the
 	// /resources listings (resources.Options.External).
 	External func(subscriptionID string) []*resources.Record
-	Regions  []resources.Region // default resources.DefaultRegions()
+	// ExternalExists reports whether one of those exists (a live vault),
+	// for the scopes of role assignments; nil: none.
+	ExternalExists func(resourceID string) bool
+	Regions        []resources.Region // default resources.DefaultRegions()
 }
 
 // newGeneric builds the resources service over d.Generic.
@@ -147,7 +150,7 @@ func (a *Service) newGeneric(d Deps) error {
 	if err != nil {
 		return err
 	}
-	a.generic, a.genericStore = svc, g.Store
+	a.generic, a.genericStore, a.externalExists = svc, g.Store, g.ExternalExists
 	return nil
 }
 

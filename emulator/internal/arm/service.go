@@ -40,7 +40,8 @@ type Service struct {
 	versions       *apiversion.Checker
 	generic        *resources.Service // nil: no generic resources
 	genericStore   *resources.Store
-	roles          *roles.Store // role definitions and assignments; evaluates every request
+	externalExists func(resourceID string) bool // Generic.ExternalExists
+	roles          *roles.Store                 // role definitions and assignments; evaluates every request
 	groupRemoved   func(sub, group string) error
 
 	mu       sync.RWMutex

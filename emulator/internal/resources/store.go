@@ -228,6 +228,13 @@ func (s *Store) GroupHolds(subscriptionID, group string) int {
 	return n
 }
 
+// Exists reports whether the store holds the resource (any state).
+func (s *Store) Exists(resourceID string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.getLocked(strings.ToLower(strings.TrimRight(resourceID, "/"))) != nil
+}
+
 func (s *Store) getLocked(key string) *Record {
 	if e := s.entries[key]; e != nil {
 		return e.rec
