@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestVaultURL(t *testing.T) {
@@ -297,5 +298,19 @@ func TestDoSendsTheTokenOnlyToVaults(t *testing.T) {
 	var kerr *Error
 	if !errors.As(err, &kerr) || kerr.StatusCode != 404 {
 		t.Errorf("404: %v", err)
+	}
+}
+
+// Long service messages and inputs are clipped on a rune boundary, so an
+// error stays valid UTF-8.
+func TestClippedTextStaysUTF8(t *testing.T) {
+	long := "a" + strings.Repeat("é", 400) // byte 600 is inside a rune
+	e := parseError("getting secret x", 403, []byte(`{"error":{"code":"Forbidden","message":"`+long+`"}}`))
+	if !utf8.ValidString(e.Message) || !strings.HasSuffix(e.Message, "é…") || len(e.Message) > 600+len("…") {
+		t.Errorf("message clipped to %d bytes, valid %v: %q", len(e.Message), utf8.ValidString(e.Message), e.Message[len(e.Message)-8:])
+	}
+	_, err := vaultURL("a"+strings.Repeat("ü", 80), "") // byte 100 is inside a rune
+	if err == nil || strings.Contains(err.Error(), `\x`) || !strings.Contains(err.Error(), "ü…") {
+		t.Errorf("vault name error: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // Error is a refusal from Key Vault.
@@ -71,17 +73,9 @@ func parseError(op string, status int, body []byte) *Error {
 				lines = append(lines, l)
 			}
 		}
-		e.Message = clipMessage(strings.Join(lines, "; "))
+		e.Message = azhttp.Clip(strings.Join(lines, "; "), 600)
 	} else {
 		e.Code = http.StatusText(status)
 	}
 	return e
-}
-
-// clipMessage bounds the service's message kept in an Error.
-func clipMessage(s string) string {
-	if len(s) > 600 {
-		return s[:600] + "…"
-	}
-	return s
 }

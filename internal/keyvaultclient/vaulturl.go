@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/azmsi/azmsi/internal/azhttp"
 )
 
 // Resource is the token audience of Key Vault in the public cloud.
@@ -119,9 +121,5 @@ func secretName(s string) bool {
 	return true
 }
 
-func clip(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "…"
-	}
-	return s
-}
+// clip bounds what an error repeats of the caller's input.
+func clip(s string) string { return azhttp.Clip(s, 100) }
