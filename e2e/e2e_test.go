@@ -149,6 +149,16 @@ func clientEnvError(env map[string]string) error {
 			return fmt.Errorf("refusing to run a client without %s: it could reach the real endpoint", k)
 		}
 	}
+	// A pod's token file makes the client exchange it at Entra ID: the
+	// public one unless AZURE_AUTHORITY_HOST says otherwise.
+	if env["AZURE_FEDERATED_TOKEN_FILE"] != "" && env["AZURE_AUTHORITY_HOST"] == "" {
+		return errors.New("refusing to run a client with AZURE_FEDERATED_TOKEN_FILE but no AZURE_AUTHORITY_HOST: it would exchange the token at the real Entra ID")
+	}
+	// A vault name resolves under this suffix; only the emulator's
+	// .vault.localhost:PORT stays on the machine.
+	if v, ok := env["AZMSI_KEYVAULT_DNS_SUFFIX"]; ok && !strings.Contains(strings.ToLower(v), ".localhost") {
+		return fmt.Errorf("AZMSI_KEYVAULT_DNS_SUFFIX=%q is not under .localhost; refusing to run a client", v)
+	}
 	for _, k := range append(append([]string{}, requiredOverrides...), otherOverrides...) {
 		v, ok := env[k]
 		if !ok {
@@ -297,6 +307,8 @@ func TestRunRefusesUnsafeEnvironments(t *testing.T) {
 		"App Service off loopback": with(ok, "IDENTITY_ENDPOINT", "http://10.0.0.1:8081/msi/token"),
 		"authority host":           with(ok, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com"),
 		"broker off loopback":      with(ok, "AZMSI_BROKER", "http://192.0.2.1:8078"),
+		"workload, no authority":   with(ok, "AZURE_FEDERATED_TOKEN_FILE", "/tmp/token"),
+		"public vault suffix":      with(ok, "AZMSI_KEYVAULT_DNS_SUFFIX", ".vault.azure.net"),
 	} {
 		if clientEnvError(env) == nil {
 			t.Errorf("%s: the guard let it run", name)
