@@ -56,7 +56,7 @@ func NewCmdEmulator(f *Factory, runF func(*EmulatorOptions) error) *cobra.Comman
 	opts := &EmulatorOptions{}
 	cmd := &cobra.Command{
 		Use:   "emulator",
-		Short: "Run the IMDS and ARM emulator on loopback",
+		Short: "Run the emulator (IMDS and the other identity hosts, ARM, Key Vault) on loopback",
 		Long: `Serve an emulated Instance Metadata Service (plain HTTP, like IMDS) and an
 emulated Azure Resource Manager (HTTPS, with a CA of its own) until SIGINT or
 SIGTERM.
@@ -66,6 +66,7 @@ Once both listen, it prints the environment a client needs as export lines
 env file an earlier emulator wrote; it is removed on a clean stop):
   AZURE_POD_IDENTITY_AUTHORITY_HOST  the IMDS base URL (read by azmsi, azidentity, MSAL)
   AZMSI_ARM_ENDPOINT                 the ARM base URL (read by azmsi)
+  AZMSI_KEYVAULT_DNS_SUFFIX          where vault names resolve (read by azmsi secret)
   SSL_CERT_FILE, REQUESTS_CA_BUNDLE  the emulator's CA (Go, OpenSSL, Python requests)
 
 Port 0 picks a free port. The emulator mints tokens for anyone who asks, so
