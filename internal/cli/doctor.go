@@ -21,7 +21,10 @@ import (
 // DoctorOptions are the parsed flags of `azmsi doctor`.
 type DoctorOptions struct {
 	Resource string
-	Output   OutputOptions
+	// Scope, when set, adds a role check: the identity's role assignments
+	// there, and on a 403 the missing action and the roles that grant it.
+	Scope  string
+	Output OutputOptions
 	// Timeout bounds the token attempt (default 30s).
 	Timeout time.Duration
 }
@@ -52,6 +55,9 @@ managed-identity endpoint here, 2 a configuration error, 1 anything else.`,
 			if err := checkResource(opts.Resource); err != nil {
 				return err
 			}
+			if err := checkRoleScope(opts.Scope); err != nil {
+				return err
+			}
 			if opts.Timeout <= 0 {
 				return flagErrorf("--timeout must be positive")
 			}
@@ -62,6 +68,7 @@ managed-identity endpoint here, 2 a configuration error, 1 anything else.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Resource, "resource", ARMResource, "resource to try a token for")
+	cmd.Flags().StringVar(&opts.Scope, "scope", "", "also check the identity's role assignments at this ARM scope (needs a token for ARM)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long the token attempt may take, retries included")
 	addOutputFlags(cmd.Flags(), &opts.Output, "text", "text", "json")
 	f.addIdentityFlags(cmd.Flags())
@@ -103,6 +110,7 @@ type doctorReport struct {
 	Workload  *workloadDiag  `json:"workload,omitempty"` // AKS workload identity only
 	Broker    *brokerChoice  `json:"broker,omitempty"`   // when a broker serves the tokens, or AZMSI_BROKER names one
 	IMDSv2    *imdsv2.Result `json:"imdsV2,omitempty"`   // IMDS only (doctor_imdsv2.go)
+	Roles     *doctorRoles   `json:"roles,omitempty"`    // with --scope (doctor_roles.go)
 	NextSteps []string       `json:"nextSteps"`
 }
 
@@ -208,6 +216,13 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 				}
 			} else {
 				rep.NextSteps = append(rep.NextSteps, "the token is not a JWT, so its claims cannot be shown; the endpoint may not be a real managed-identity endpoint")
+			}
+			if opts.Scope != "" {
+				var step string
+				rep.Roles, step = checkRoles(ctx, f, strings.TrimRight(opts.Scope, "/"))
+				if step != "" {
+					rep.NextSteps = append(rep.NextSteps, step)
+				}
 			}
 		}
 	}
@@ -403,6 +418,7 @@ func writeDoctorText(w io.Writer, r doctorReport) {
 	} else {
 		p("  FAILED: %s\n", r.Token.Error)
 	}
+	writeDoctorRoles(w, r.Roles)
 	if len(r.NextSteps) > 0 {
 		p("\nNext steps:\n")
 		for _, s := range r.NextSteps {

@@ -128,15 +128,25 @@ func rolesListRun(ctx context.Context, f *Factory, opts *RolesListOptions) error
 	if err != nil {
 		return err
 	}
+	rows, err := roleRows(ctx, c, scope, oid)
+	if err != nil {
+		return rolesHint(err, oid, scope)
+	}
+	return opts.Output.print(f.IO.Out, nonNil(rows), roleColumns)
+}
+
+// roleRows lists the role assignments of oid at, above and below scope,
+// with their role names.
+func roleRows(ctx context.Context, c *arm.Client, scope, oid string) ([]roleRow, error) {
 	path := scope + "/providers/Microsoft.Authorization/roleAssignments?$filter=" + url.QueryEscape("assignedTo('"+oid+"')")
 	var rows []roleRow
 	for raw, err := range c.DoPages(ctx, path, authorizationAPIVersion) {
 		if err != nil {
-			return rolesHint(err, oid, scope)
+			return nil, err
 		}
 		var a wireAssignment
 		if err := json.Unmarshal(raw, &a); err != nil {
-			return fmt.Errorf("ARM answered a role assignment azmsi cannot read: %v", err)
+			return nil, fmt.Errorf("ARM answered a role assignment azmsi cannot read: %v", err)
 		}
 		p := a.Properties
 		rows = append(rows, roleRow{
@@ -152,7 +162,7 @@ func rolesListRun(ctx context.Context, f *Factory, opts *RolesListOptions) error
 			rows[i].Role = lastSegment(rows[i].RoleDefinitionID)
 		}
 	}
-	return opts.Output.print(f.IO.Out, nonNil(rows), roleColumns)
+	return rows, nil
 }
 
 // objectID is the oid of the identity's token for audience.

@@ -170,3 +170,33 @@ func FuzzCheckRoleScope(f *testing.F) {
 		}
 	})
 }
+
+// doctor --scope lists the identity's roles there; for an identity without
+// any, it names the refused action, the scope and the roles that grant it.
+func TestDoctorScopeRoles(t *testing.T) {
+	e := startRolesEmulator(t)
+	rg := "/subscriptions/" + sub1 + "/resourceGroups/rg-web"
+
+	r := e.run(t, "doctor", "--scope", rg, "--client-id", readerID)
+	wantCode(t, r, ExitOK)
+	contains(t, r.stdout, "Roles at "+rg+":\n  Reader (inherited, /subscriptions/"+sub1+")\n")
+
+	r = e.run(t, "doctor", "--scope", rg, "-o", "json", "--client-id", nobodyID)
+	wantCode(t, r, ExitOK) // the token works; the role check adds a next step
+	var rep doctorReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("doctor -o json: %v\n%s", err, r.stdout)
+	}
+	m := rep.Roles.Missing
+	if m == nil || m.Action != "Microsoft.Authorization/roleAssignments/read" || m.Scope != rg ||
+		strings.Join(m.GrantedBy, ",") != "Owner,Contributor,User Access Administrator,Role Based Access Control Administrator,Reader,Managed Identity Operator,Key Vault Administrator,Key Vault Secrets Officer,Key Vault Reader" {
+		t.Fatalf("doctor roles: %+v", rep.Roles)
+	}
+	if len(rep.NextSteps) == 0 || !strings.Contains(strings.Join(rep.NextSteps, "\n"), "may not perform Microsoft.Authorization/roleAssignments/read at "+rg+" (ARM 403 AuthorizationFailed): assign it, at that scope or above, one of the built-in roles that grant it: Owner, Contributor, User Access Administrator") {
+		t.Fatalf("next steps: %q", rep.NextSteps)
+	}
+
+	r = e.run(t, "doctor", "--scope", rg, "--client-id", nobodyID)
+	contains(t, r.stdout, "  MISSING Microsoft.Authorization/roleAssignments/read at "+rg+"; granted by the built-in roles Owner, Contributor,")
+	wantCode(t, e.run(t, "doctor", "--scope", "not/a/scope"), ExitUsage)
+}
