@@ -199,7 +199,7 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, targe
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
+	data, err := readBody(resp)
 	if err == nil && len(data) > MaxBodyBytes {
 		err = &permanentError{fmt.Errorf("response body exceeds %d MiB", MaxBodyBytes>>20)}
 	}
@@ -218,6 +218,19 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, targe
 		return nil, err
 	}
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Method: method, URL: target, reqURL: u}, nil
+}
+
+// readBody reads up to MaxBodyBytes+1 bytes of the body, into a buffer
+// sized once from Content-Length when the server sent one (a list page is
+// tens of KB: io.ReadAll would grow and copy it a dozen times).
+func readBody(resp *http.Response) ([]byte, error) {
+	lr := io.LimitReader(resp.Body, MaxBodyBytes+1)
+	if resp.ContentLength <= 0 || resp.ContentLength > MaxBodyBytes {
+		return io.ReadAll(lr)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, resp.ContentLength+bytes.MinRead))
+	_, err := buf.ReadFrom(lr)
+	return buf.Bytes(), err
 }
 
 // redactedAuth shows in the debug log that a bearer token was sent,

@@ -72,7 +72,9 @@ func (c *Client) ResourceGroupPages(sub string, o *ListGroupsOptions) *Pager[Res
 			q.Set("$top", strconv.Itoa(o.Top))
 		}
 	}
-	return newPager[ResourceGroup](c, c.endpointURL(ResourceGroupsAPIVersion, q, "subscriptions", sub, "resourcegroups"), nil)
+	p := newPager[ResourceGroup](c, c.endpointURL(ResourceGroupsAPIVersion, q, "subscriptions", sub, "resourcegroups"), nil)
+	p.decode = decodeGroupsPage
+	return p
 }
 
 // ResourceGroups yields every group of subscription sub.
