@@ -185,7 +185,9 @@ func (f *Factory) objectID(ctx context.Context, audience string) (string, error)
 func rolesHint(err error, oid, scope string) error {
 	var re *arm.ResponseError
 	if errors.As(err, &re) && re.StatusCode == http.StatusForbidden {
-		return withHint(err, "listing role assignments needs Microsoft.Authorization/roleAssignments/read at %s or above: Reader, Contributor, Owner and User Access Administrator grant it (object id %s)", scope, oid)
+		const action = "Microsoft.Authorization/roleAssignments/read"
+		return withHint(err, "listing role assignments needs %s at %s or above; built-in roles that grant it: %s (object id %s)",
+			action, scope, strings.Join(arm.BuiltinRolesGranting(action), ", "), oid)
 	}
 	return err
 }

@@ -141,7 +141,7 @@ func TestRolesListErrors(t *testing.T) {
 		{"scope with dot segment", []string{"roles", "list", "--scope", "/subscriptions/" + sub1 + "/../x"}, ExitUsage, "'..'"},
 		{"scope placeholder", []string{"roles", "list", "--scope", "/subscriptions/{subscriptionId}"}, ExitUsage, "--scope"},
 		{"whoami --roles with --resource", []string{"whoami", "--roles", "--resource", "https://vault.azure.net"}, ExitUsage, "--roles"},
-		{"no role to read assignments", []string{"roles", "list", "-s", sub1, "--client-id", nobodyID}, ExitError, "hint: listing role assignments needs Microsoft.Authorization/roleAssignments/read at /subscriptions/" + sub1 + " or above: Reader, Contributor"},
+		{"no role to read assignments", []string{"roles", "list", "-s", sub1, "--client-id", nobodyID}, ExitError, "hint: listing role assignments needs Microsoft.Authorization/roleAssignments/read at /subscriptions/" + sub1 + " or above; built-in roles that grant it: Owner, Contributor, User Access Administrator, Role Based Access Control Administrator, Reader, Managed Identity Operator, Key Vault Administrator, Key Vault Secrets Officer, Key Vault Reader (object id 55555555-5555-5555-5555-aaaaaaaaaaaa)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
