@@ -3,9 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+	armresourcesv3 "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources/v3"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
 
 	"github.com/azmsi/azmsi/emulator"
@@ -21,6 +23,12 @@ import (
 //     azmsi's Subscriptions + ResourceGroupsAcross (fans out, 8 at a time by
 //     default) vs the SDK's pagers as their docs show them, one subscription
 //     after the other.
+//
+// Two more peers make the comparison fair: impl=sdk8 runs the SDK's pagers
+// 8 subscriptions at a time (azmsi's default fan-out), and impl=sdkv3 is
+// the newest major, armresources/v3, also 8 at a time (serially on one
+// subscription, where both libraries follow nextLink one page after the
+// other).
 func BenchmarkListGroups(b *testing.B) {
 	for _, w := range []struct {
 		subs, groups int
@@ -87,6 +95,75 @@ func BenchmarkListGroups(b *testing.B) {
 			}
 			return n, nil
 		}
+		sdkV3Groups := func(sub string) (int, error) {
+			c, err := armresourcesv3.NewResourceGroupsClient(sub, cred, opts)
+			if err != nil {
+				return 0, err
+			}
+			n := 0
+			pager := c.NewListPager(nil)
+			for pager.More() {
+				page, err := pager.NextPage(ctx)
+				if err != nil {
+					return n, err
+				}
+				n += len(page.Value)
+			}
+			return n, nil
+		}
+		sdkSubs := func() ([]string, error) {
+			sc, err := armsubscriptions.NewClient(cred, opts)
+			if err != nil {
+				return nil, err
+			}
+			var ids []string
+			pager := sc.NewListPager(nil)
+			for pager.More() {
+				page, err := pager.NextPage(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, sub := range page.Value {
+					ids = append(ids, *sub.SubscriptionID)
+				}
+			}
+			return ids, nil
+		}
+		// fanOut lists every subscription's groups, 8 at a time.
+		fanOut := func(groups func(string) (int, error)) func() (int, error) {
+			return func() (int, error) {
+				if w.subs == 1 {
+					return groups(firstSub)
+				}
+				ids, err := sdkSubs()
+				if err != nil {
+					return 0, err
+				}
+				var (
+					mu       sync.Mutex
+					total    int
+					firstErr error
+					wg       sync.WaitGroup
+				)
+				sem := make(chan struct{}, 8)
+				for _, id := range ids {
+					wg.Add(1)
+					sem <- struct{}{}
+					go func() {
+						defer func() { <-sem; wg.Done() }()
+						n, err := groups(id)
+						mu.Lock()
+						total += n
+						if err != nil && firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+					}()
+				}
+				wg.Wait()
+				return total, firstErr
+			}
+		}
 		sdkList := func() (int, error) {
 			if w.subs == 1 {
 				return sdkGroups(firstSub)
@@ -120,7 +197,7 @@ func BenchmarkListGroups(b *testing.B) {
 		for _, im := range []struct {
 			name string
 			list func() (int, error)
-		}{{"azmsi", azList}, {"sdk", sdkList}} {
+		}{{"azmsi", azList}, {"sdk", sdkList}, {"sdk8", fanOut(sdkGroups)}, {"sdkv3", fanOut(sdkV3Groups)}} {
 			b.Run(name+"/impl="+im.name, func(b *testing.B) {
 				// Warm up: tokens cached, connections open.
 				if n, err := im.list(); err != nil || n != want {

@@ -26,6 +26,8 @@ var peerNames = map[string]string{
 	"az":          "Azure CLI (`az group list`)",
 	"python-seed": "Python seed program (msrestazure)",
 	"no-broker":   "azmsi --no-broker (every process asks the endpoint)",
+	"sdk8":        "Azure SDK for Go, 8 pagers at a time",
+	"sdkv3":       "armresources/v3 v3.0.1, 8 pagers at a time",
 }
 
 func faster(x float64) func(az, peer float64, hasPeer bool) bool {
@@ -52,6 +54,9 @@ var rows = []row{
 	{label: "Off Azure: time to \"unavailable\"", key: "OffAzure", unit: "ns/op", peer: "sdk", format: dur, target: "< 50 ms", met: below(50e6), headline: true},
 	{label: "List 10,000 groups, 1 subscription", key: "ListGroups/subs=1/groups=10000", unit: "ns/op", peer: "sdk", format: dur, target: "≥ 1.5× faster", met: faster(1.5), headline: true},
 	{label: "List 100 subscriptions × 500 groups", key: "ListGroups/subs=100/groups=500", unit: "ns/op", peer: "sdk", format: dur, target: "≥ 4× faster", met: faster(4), headline: true},
+	{label: "List 10,000 groups, 1 subscription", key: "ListGroups/subs=1/groups=10000", unit: "ns/op", peer: "sdkv3", format: dur, target: "≥ 5× faster", met: faster(5)},
+	{label: "List 100 subscriptions × 500 groups", key: "ListGroups/subs=100/groups=500", unit: "ns/op", peer: "sdk8", format: dur, target: "≥ 3× faster", met: faster(3), headline: true},
+	{label: "List 100 subscriptions × 500 groups", key: "ListGroups/subs=100/groups=500", unit: "ns/op", peer: "sdkv3", format: dur, target: "≥ 3× faster", met: faster(3)},
 	{label: "CLI: `azmsi version` (startup)", key: "CLI/startup", unit: "ns/op", format: dur, target: "< 20 ms", met: below(20e6), headline: true},
 	{label: "CLI: `azmsi version` peak RSS", key: "CLI/startup", unit: "peak-RSS-MB", format: mb, target: "< 30 MB", met: below(30)},
 	{label: "CLI: groups list (process), wall time", key: "CLI/groups-list", unit: "ns/op", peer: "sdk", format: dur, headline: true},
