@@ -243,9 +243,11 @@ func (b *Broker) Serve(l net.Listener) error {
 	}
 	b.mu.Lock()
 	if b.closed {
+		// Close won the race with a Serve started alongside it: the
+		// same outcome as a Close just after, as with net/http.
 		b.mu.Unlock()
 		l.Close()
-		return ErrClosed
+		return http.ErrServerClosed
 	}
 	b.servers[srv] = struct{}{}
 	b.mu.Unlock()

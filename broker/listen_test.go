@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"net"
 	"net/http"
@@ -140,5 +141,28 @@ func TestListenTCPRefusesNonLoopback(t *testing.T) {
 			t.Error(err)
 		}
 		l.Close()
+	}
+}
+
+// A Serve that loses the race with Close (started in a goroutine just
+// before it) reports the same http.ErrServerClosed as one that lost no race,
+// and closes its listener.
+func TestServeAfterClose(t *testing.T) {
+	b, err := New(Options{Upstream: identity.Options{Endpoint: "http://127.0.0.1:1", HTTPClient: testenv.LoopbackOnlyClient(nil), Getenv: func(string) string { return "" }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve after Close = %v, want http.ErrServerClosed", err)
+	}
+	if _, err := l.Accept(); err == nil {
+		t.Error("the listener is still open")
 	}
 }
