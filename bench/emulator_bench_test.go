@@ -55,8 +55,15 @@ func dialLoad(base, pathQuery string, header http.Header, caPEM []byte) (*loadCo
 		}
 		c = tc
 	}
-	req := "GET " + pathQuery + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUser-Agent: azmsi-bench-load\r\n"
+	host := u.Host // dialled; a "Host" in header names the virtual host (a vault) instead
+	if h := header.Get("Host"); h != "" {
+		host = h
+	}
+	req := "GET " + pathQuery + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: azmsi-bench-load\r\n"
 	for k, vs := range header {
+		if k == "Host" {
+			continue
+		}
 		for _, v := range vs {
 			req += k + ": " + v + "\r\n"
 		}

@@ -58,7 +58,7 @@ bench -bench '^BenchmarkOffAzure$/impl=sdk' -benchtime 1x -count 1 -sdk-offazure
 bench -bench '^BenchmarkCLI$' -benchtime 10x -count "$COUNT"
 # 1,000 processes per iteration (a fresh broker each): 3 samples suffice.
 bench -bench '^BenchmarkCLIBroker$' -benchtime 1x -count 3
-bench -bench '^Benchmark(Emulator|EmulatorMemory|GenericResources|EmulatorStart)$' -benchtime 2s -count "$COUNT"
+bench -bench '^Benchmark(Emulator|EmulatorMemory|EmulatorRBAC|EmulatorSecretGets|GenericResources|EmulatorStart)$' -benchtime 2s -count "$COUNT"
 
 # Unmodified clients at the real addresses, inside a network namespace of
 # our own (needs root): azmsi, interop's SDK program, the Python seed, az.
