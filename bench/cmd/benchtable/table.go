@@ -253,6 +253,10 @@ func shortPeer(impl string) string {
 		return "az CLI"
 	case "no-broker":
 		return "azmsi --no-broker"
+	case "sdk8":
+		return "Azure SDK for Go, 8 at a time"
+	case "sdkv3":
+		return "armresources/v3, 8 at a time"
 	}
 	return impl
 }
