@@ -84,7 +84,12 @@ func client(t testing.TB, url string, id identity.ID) *identity.Credential {
 		ID:          id,
 		Endpoint:    url,
 		HTTPClient:  testenv.LoopbackOnlyClient(nil),
-		RetryBudget: 5 * time.Second,
+		// A safety net for a hang, not a speed check: a Token call may
+		// queue behind hundreds of other clients' requests (TestBroker200Clients
+		// sends 1200 through 600 transports), which under -race on a loaded
+		// machine takes many seconds. Refusals are not retried, so tests
+		// that expect one still end at once.
+		RetryBudget: 2 * time.Minute,
 		Getenv:      func(string) string { return "" },
 	})
 	if err != nil {
