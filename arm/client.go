@@ -66,7 +66,7 @@ type Options struct {
 	UserAgent string
 	// Getenv reads the environment. nil: os.Getenv.
 	Getenv func(string) string
-	// MaxConcurrency bounds ResourceGroupsAcross. Default 8.
+	// MaxConcurrency bounds ResourceGroupsAcross and ResourcesAcross. Default 8.
 	MaxConcurrency int
 }
 

@@ -401,3 +401,36 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: %q", r.stdout)
 	}
 }
+
+func TestResourcesListAcrossSubscriptions(t *testing.T) {
+	cfg := emulator.DefaultConfig()
+	// So that app-contributor can put a resource into the second subscription.
+	cfg.RoleAssignments = append(cfg.RoleAssignments, emulator.RoleAssignment{Identity: "app-contributor", Scope: "/subscriptions/" + sub2, Role: "Contributor"})
+	e := startEmulator(t, emulator.Options{Config: cfg})
+	e.transport = noInstanceTransport{testenv.LoopbackOnlyClient(e.srv.CACertPEM()).Transport}
+	id2 := "/subscriptions/" + sub2 + "/resourceGroups/rg-sandbox/providers/Microsoft.ManagedIdentity/userAssignedIdentities/sandbox-id"
+	r := e.run(t, "resources", "create", id2, "--api-version", "2023-01-31", "--body", `{"location":"westus"}`, "--client-id", contributorID)
+	wantCode(t, r, ExitOK)
+	// app-contributor sees both subscriptions; nothing chooses one: both are listed.
+	r = e.run(t, "resources", "list", "--client-id", contributorID, "-o", "tsv")
+	wantCode(t, r, ExitOK)
+	want := "00000000-0000-0000-0000-000000000001\tapp-contributor\tidentities\teastus\tMicrosoft.ManagedIdentity/userAssignedIdentities\n" +
+		"00000000-0000-0000-0000-000000000001\tapp-reader\tidentities\teastus\tMicrosoft.ManagedIdentity/userAssignedIdentities\n" +
+		"00000000-0000-0000-0000-000000000002\tsandbox-id\trg-sandbox\twestus\tMicrosoft.ManagedIdentity/userAssignedIdentities\n"
+	if r.stdout != want {
+		t.Errorf("resources list across subscriptions:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	r = e.run(t, "resources", "list", "--client-id", contributorID)
+	wantCode(t, r, ExitOK)
+	contains(t, r.stdout, "Subscription")
+	// A group name alone does not say which subscription.
+	r = e.run(t, "resources", "list", "-g", "rg-sandbox", "--client-id", contributorID)
+	wantCode(t, r, ExitError)
+	contains(t, r.stderr, "several subscriptions are visible ("+sub1+", "+sub2+"); pass --subscription")
+	// A chosen subscription: its resources only, without the column.
+	r = e.run(t, "resources", "list", "--client-id", contributorID, "--subscription", sub2, "-o", "tsv")
+	wantCode(t, r, ExitOK)
+	if want := "sandbox-id\trg-sandbox\twestus\tMicrosoft.ManagedIdentity/userAssignedIdentities\n"; r.stdout != want {
+		t.Errorf("resources list --subscription %s: %q, want %q", sub2, r.stdout, want)
+	}
+}

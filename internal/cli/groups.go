@@ -46,13 +46,7 @@ var groupColumns = []column{
 	field("Status", "properties.provisioningState"),
 }
 
-var groupAcrossColumns = append([]column{{Header: "Subscription", Get: func(m map[string]any) string {
-	id, _ := m["id"].(string)
-	if r, err := arm.ParseResourceID(id); err == nil {
-		return r.SubscriptionID
-	}
-	return ""
-}}}, groupColumns...)
+var groupAcrossColumns = acrossColumns(groupColumns)
 
 // checkGroupName refuses names that are empty, placeholders or would
 // change the request path; ARM checks the rest.
@@ -142,19 +136,14 @@ func NewCmdGroupsList(f *Factory, runF func(*GroupsListOptions) error) *cobra.Co
 }
 
 func groupsListRun(ctx context.Context, f *Factory, opts *GroupsListOptions) error {
-	c, err := f.ARM()
+	c, sub, several, err := f.listScope(ctx)
 	if err != nil {
 		return err
 	}
-	sc, err := f.resolveSubscription(ctx)
-	var several *errSeveralSubscriptions
-	if errors.As(err, &several) {
-		return groupsListAcross(ctx, f, c, several.ids, opts)
+	if several != nil {
+		return groupsListAcross(ctx, f, c, several, opts)
 	}
-	if err != nil {
-		return err
-	}
-	groups, err := c.ResourceGroupPages(sc.ID, opts.list).Collect(ctx)
+	groups, err := c.ResourceGroupPages(sub, opts.list).Collect(ctx)
 	if err != nil {
 		return err
 	}
@@ -170,26 +159,15 @@ func nonNil[T any](s []T) []T {
 }
 
 // groupsListAcross lists every subscription's groups concurrently; the
-// rows carry a subscription column. A subscription that fails is reported
-// after the others are printed, and the command exits 1.
+// rows carry a subscription column.
 func groupsListAcross(ctx context.Context, f *Factory, c *arm.Client, subs []string, opts *GroupsListOptions) error {
 	res, err := c.ResourceGroupsAcross(ctx, subs, opts.list)
 	if err != nil {
 		return err
 	}
-	groups := []arm.ResourceGroup{}
-	var errs []error
-	for _, r := range res {
-		if r.Err != nil {
-			errs = append(errs, fmt.Errorf("subscription %s: %w", r.SubscriptionID, r.Err))
-			continue
-		}
-		groups = append(groups, r.Groups...)
-	}
-	if err := opts.Output.print(f.IO.Out, groups, groupAcrossColumns); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
+	return printAcross(f, &opts.Output, groupAcrossColumns, len(res), func(i int) (string, []arm.ResourceGroup, error) {
+		return res[i].SubscriptionID, res[i].Groups, res[i].Err
+	})
 }
 
 // groupArgOptions is shared by the commands that take one group NAME.

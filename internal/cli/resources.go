@@ -23,7 +23,8 @@ IDs may name child resources (.../virtualNetworks/v/subnets/s) and extension
 resources (.../virtualMachines/vm/providers/Microsoft.Authorization/locks/l).
 show and delete find the api-version from the resource's provider, as az
 does, unless --api-version is given; create needs it. 'resources list' uses
-the subscription that 'azmsi groups --help' describes.`,
+the subscription that 'azmsi groups --help' describes; with several visible
+and none chosen (and no -g), it lists the resources of all of them.`,
 		Args: noArgs,
 		RunE: helpRunE,
 	}
@@ -50,6 +51,8 @@ var resourceColumns = []column{
 	field("Location", "location"),
 	field("Type", "type"),
 }
+
+var resourceAcrossColumns = acrossColumns(resourceColumns)
 
 // rawResource is what -o json prints for a resource: ARM's JSON as it came,
 // every field included (as az resource show prints it).
@@ -89,7 +92,7 @@ func NewCmdResourcesList(f *Factory, runF func(*ResourcesListOptions) error) *co
 	cmd := &cobra.Command{
 		Use:     "list [--resource-group RG] [--resource-type TYPE] [--tag NAME=VALUE]",
 		Aliases: []string{"ls"},
-		Short:   "List the resources of the subscription or of one resource group",
+		Short:   "List the resources of the subscription (of every visible one when none is chosen) or of one resource group",
 		Long: `List resources, as 'az resource list' does. ARM cannot combine a tag filter
 with a type filter, and returns the resources a tag filter selects without
 their tags.`,
@@ -136,9 +139,26 @@ func (o *ResourcesListOptions) parse() error {
 }
 
 func resourcesListRun(ctx context.Context, f *Factory, opts *ResourcesListOptions) error {
-	sub, c, err := f.subscriptionFor(ctx)
+	c, sub, several, err := f.listScope(ctx)
 	if err != nil {
 		return err
+	}
+	if several != nil {
+		if opts.ResourceGroup != "" {
+			// A group name is no ID: it may exist in one of them, or in several.
+			return withHint(&errSeveralSubscriptions{ids: several}, "-g names a group in one subscription; pass --subscription too")
+		}
+		res, err := c.ResourcesAcross(ctx, several, &opts.list)
+		if err != nil {
+			return err
+		}
+		return printAcross(f, &opts.Output, resourceAcrossColumns, len(res), func(i int) (string, []json.RawMessage, error) {
+			raw := make([]json.RawMessage, len(res[i].Resources))
+			for j, r := range res[i].Resources {
+				raw[j] = rawResource(r)
+			}
+			return res[i].SubscriptionID, raw, res[i].Err
+		})
 	}
 	out := []json.RawMessage{}
 	for r, err := range c.Resources(ctx, sub, &opts.list) {
