@@ -40,15 +40,3 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
-
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range encodeCases {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
-		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
-			t.Fatalf("appendJSONString(%q) = %s, json.Marshal = %s", s, got, want)
-		}
-	})
-}

@@ -2,9 +2,9 @@ package resources
 
 import (
 	"encoding/json"
-	"slices"
-	"strconv"
 	"time"
+
+	"github.com/azmsi/azmsi/emulator/internal/armwire"
 )
 
 // Resources encode themselves without reflection: a list page of 100
@@ -34,7 +34,7 @@ func (r *Record) appendList(b []byte, f listForm) []byte {
 	}
 	if f.state {
 		b = append(b, `,"provisioningState":`...)
-		b = appendString(b, r.State)
+		b = armwire.AppendString(b, r.State)
 	}
 	return append(b, '}')
 }
@@ -43,7 +43,7 @@ func (r *Record) appendList(b []byte, f listForm) []byte {
 func (r *Record) appendFull(b []byte) []byte {
 	b = r.appendHead(b, true)
 	b = append(b, `,"properties":{"provisioningState":`...)
-	b = appendString(b, r.State)
+	b = armwire.AppendString(b, r.State)
 	if len(r.Properties) > 2 { // more than "{}"
 		b = append(b, ',')
 		b = append(b, r.Properties[1:]...) // the members and the closing brace
@@ -51,15 +51,15 @@ func (r *Record) appendFull(b []byte) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"systemData":{"createdBy":`...)
-	b = appendString(b, r.CreatedBy)
+	b = armwire.AppendString(b, r.CreatedBy)
 	b = append(b, `,"createdByType":`...)
-	b = appendString(b, r.CreatedByType)
+	b = armwire.AppendString(b, r.CreatedByType)
 	b = append(b, `,"createdAt":`...)
 	b = appendTime(b, r.CreatedAt)
 	b = append(b, `,"lastModifiedBy":`...)
-	b = appendString(b, r.ChangedBy)
+	b = armwire.AppendString(b, r.ChangedBy)
 	b = append(b, `,"lastModifiedByType":`...)
-	b = appendString(b, r.ChangedByType)
+	b = armwire.AppendString(b, r.ChangedByType)
 	b = append(b, `,"lastModifiedAt":`...)
 	b = appendTime(b, r.ChangedAt)
 	return append(b, "}}"...)
@@ -68,26 +68,26 @@ func (r *Record) appendFull(b []byte) []byte {
 // appendHead appends '{' and the members common to both forms.
 func (r *Record) appendHead(b []byte, tags bool) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
+	b = armwire.AppendString(b, r.ID)
 	b = append(b, `,"name":`...)
-	b = appendString(b, r.Name())
+	b = armwire.AppendString(b, r.Name())
 	b = append(b, `,"type":`...)
-	b = appendString(b, r.Type)
+	b = armwire.AppendString(b, r.Type)
 	if r.Location != "" {
 		b = append(b, `,"location":`...)
-		b = appendString(b, r.Location)
+		b = armwire.AppendString(b, r.Location)
 	}
 	if tags && (r.Tags != nil || r.Location != "") {
 		b = append(b, `,"tags":`...)
-		b = appendTags(b, r.Tags)
+		b = armwire.AppendStringMap(b, r.Tags)
 	}
 	if r.Kind != "" {
 		b = append(b, `,"kind":`...)
-		b = appendString(b, r.Kind)
+		b = armwire.AppendString(b, r.Kind)
 	}
 	if r.ManagedBy != "" {
 		b = append(b, `,"managedBy":`...)
-		b = appendString(b, r.ManagedBy)
+		b = armwire.AppendString(b, r.ManagedBy)
 	}
 	b = appendRaw(b, `,"sku":`, r.SKU)
 	b = appendRaw(b, `,"identity":`, r.Identity)
@@ -104,55 +104,8 @@ func appendRaw(b []byte, member string, raw json.RawMessage) []byte {
 	return append(append(b, member...), raw...)
 }
 
-func appendTags(b []byte, tags map[string]string) []byte {
-	b = append(b, '{')
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // encoding/json's order
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = appendString(b, tags[k])
-	}
-	return append(b, '}')
-}
-
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
-}
-
-// plainJSON marks the bytes encoding/json copies unescaped: printable
-// ASCII except '"', backslash and the HTML-sensitive '<', '>' and '&'.
-var plainJSON = func() (t [256]bool) {
-	for c := 0x20; c <= 0x7e; c++ {
-		t[c] = true
-	}
-	for _, c := range `"\<>&` {
-		t[c] = false
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string, escaping exactly as
-// encoding/json does (anything unusual goes through it).
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !plainJSON[s[i]] {
-			q, err := json.Marshal(s)
-			if err != nil { // cannot happen for a string
-				return strconv.AppendQuote(b, s)
-			}
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
 	return append(b, '"')
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/azmsi/azmsi/emulator/internal/armwire"
 )
 
 // skipToken is the continuation in a nextLink. Paging is by key set: After
@@ -155,7 +157,7 @@ func (p *pageWriter) finish(next string) reply {
 	p.b = append(p.b, ']')
 	if next != "" {
 		p.b = append(p.b, `,"nextLink":`...)
-		p.b = appendString(p.b, next)
+		p.b = armwire.AppendString(p.b, next)
 	}
 	p.b = append(p.b, '}')
 	return reply{status: http.StatusOK, body: p.b, pooled: p.buf}
