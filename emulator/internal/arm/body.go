@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/azmsi/azmsi/emulator/internal/armwire"
 )
 
 const (
@@ -48,7 +50,7 @@ func readARMBody(req *Request, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("the body is empty; send a JSON object such as {\"location\":\"eastus\"}")
 	}
-	if err := checkJSONDepth(data, maxARMBodyDepth); err != nil {
+	if err := armwire.CheckDepth(data, maxARMBodyDepth); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -57,35 +59,6 @@ func readARMBody(req *Request, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("unexpected data after the JSON object")
-	}
-	return nil
-}
-
-// checkJSONDepth fails if arrays/objects nest deeper than max. It tracks
-// strings so brackets inside them do not count; syntax is left to the decoder.
-func checkJSONDepth(data []byte, max int) error {
-	depth, inStr, esc := 0, false, false
-	for _, c := range data {
-		switch {
-		case inStr:
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > max {
-				return fmt.Errorf("the JSON nests deeper than %d levels", max)
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
 	}
 	return nil
 }

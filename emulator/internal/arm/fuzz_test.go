@@ -119,11 +119,3 @@ func FuzzDeleteJob(f *testing.F) {
 		}
 	})
 }
-
-func FuzzCheckJSONDepth(f *testing.F) {
-	f.Add(`{"a":[1,{"b":"]]]"}]}`)
-	f.Add(`"\"{{{"`)
-	f.Fuzz(func(t *testing.T, s string) {
-		_ = checkJSONDepth([]byte(s), maxARMBodyDepth)
-	})
-}

@@ -1,6 +1,7 @@
-// Package armwire writes the JSON strings and string maps of the emulator's
-// ARM answers without reflection, byte for byte as encoding/json writes them.
-// Both ARM services (internal/arm and internal/resources) encode their hot
-// list pages by hand, and their output must not drift from encoding/json's
-// escaping or key order; this package is the one place that rule lives.
+// Package armwire holds the JSON wire rules both of the emulator's ARM
+// services (internal/arm and internal/resources) follow, so that they live
+// in one place and cannot drift apart: strings and string maps written
+// without reflection, byte for byte as encoding/json writes them (the hot
+// list pages are encoded by hand), and the nesting-depth guard every
+// request body passes before it reaches json.Decoder.
 package armwire

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/azmsi/azmsi/emulator/internal/armwire"
 )
 
 const (
@@ -67,7 +69,7 @@ func decodeBody(data []byte, readErr *apiError) (*resourceBody, *apiError) {
 	if data[0] != '{' {
 		return nil, badContent("the body must be a JSON object")
 	}
-	if err := checkDepth(data, maxBodyDepth); err != nil {
+	if err := armwire.CheckDepth(data, maxBodyDepth); err != nil {
 		return nil, badContent(err.Error())
 	}
 	var b resourceBody
@@ -79,34 +81,6 @@ func decodeBody(data []byte, readErr *apiError) (*resourceBody, *apiError) {
 		return nil, badContent("unexpected data after the JSON object")
 	}
 	return &b, nil
-}
-
-// checkDepth fails if arrays/objects nest deeper than max (strings are
-// skipped; syntax is left to the decoder).
-func checkDepth(data []byte, max int) error {
-	depth, inStr, esc := 0, false, false
-	for _, c := range data {
-		switch {
-		case inStr:
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			if depth++; depth > max {
-				return fmt.Errorf("the JSON nests deeper than %d levels", max)
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return nil
 }
 
 func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
