@@ -81,9 +81,9 @@ func serve(t testing.TB, b *Broker, l net.Listener, url string) *testBroker {
 func client(t testing.TB, url string, id identity.ID) *identity.Credential {
 	t.Helper()
 	c, err := identity.New(identity.Options{
-		ID:          id,
-		Endpoint:    url,
-		HTTPClient:  testenv.LoopbackOnlyClient(nil),
+		ID:         id,
+		Endpoint:   url,
+		HTTPClient: testenv.LoopbackOnlyClient(nil),
 		// A safety net for a hang, not a speed check: a Token call may
 		// queue behind hundreds of other clients' requests (TestBroker200Clients
 		// sends 1200 through 600 transports), which under -race on a loaded
